@@ -142,7 +142,9 @@ class LightCurves:
         """Describe curve ``i`` for error messages: its position and id if known."""
         for column in ("id", "name"):
             if column in self.meta.columns:
-                return f"star {i} ({column}={self.meta[column].iloc[i]!r})"
+                value = self.meta[column].iloc[i]
+                value = value.item() if hasattr(value, "item") else value
+                return f"star {i} ({column}={value!r})"
         return f"star {i}"
 
     def _fail(self, bad_points, problem, hint):
@@ -189,7 +191,7 @@ class LightCurves:
         if bad.size:
             i = int(bad[0])
             raise ValueError(
-                f"{self.star_name(i)} has {column}={values[i]!r}; it must be finite and > 0"
+                f"{self.star_name(i)} has {column}={float(values[i])!r}; it must be finite and > 0"
             )
         return values
 

@@ -1,0 +1,189 @@
+"""The ``vsaug`` command, called in-process with tiny settings."""
+
+import dataclasses
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import vsaug.experiments as ex
+from vsaug import load
+from vsaug.cli import build_parser, main
+from vsaug.datasets import make_light_curves
+from vsaug.experiments import write_crts_folder
+from vsaug.metrics import classification_summary
+
+SUBCOMMANDS = ("demo", "fit", "predict", "evaluate", "reproduce")
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    X, y = make_light_curves(100, classes=["Ecl", "RRab", "DSct"],
+                             weights={"Ecl": 6, "RRab": 2, "DSct": 1}, random_state=2)
+    return write_crts_folder(X, y, tmp_path_factory.mktemp("crts"))
+
+
+@pytest.fixture(scope="module")
+def model_file(folder, tmp_path_factory):
+    path = tmp_path_factory.mktemp("model") / "fast.vsaug"
+    status = main(["fit", "--data", str(folder), "--model", "fast", "--profile", "demo",
+                   "--n-bags", "2", "--samples-per-class", "20", "--seed", "1",
+                   "--n-jobs", "1", "--out", str(path), "--quiet"])
+    assert status == 0
+    return path
+
+
+@pytest.mark.parametrize("command", SUBCOMMANDS)
+def test_help_everywhere(command, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"usage: vsaug {command}")
+    assert "--out" in out
+
+
+def test_top_level_help_lists_commands(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    for command in SUBCOMMANDS:
+        assert command in out
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert capsys.readouterr().out.strip() == "vsaug 0.1.0"
+
+
+def test_console_script_runs():
+    from importlib.metadata import entry_points
+
+    (script,) = [e for e in entry_points(group="console_scripts") if e.name == "vsaug"]
+    assert script.value == "vsaug.cli:main"
+    out = subprocess.run([sys.executable, "-m", "vsaug.cli", "evaluate", "--help"],
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.startswith("usage: vsaug evaluate")
+
+
+def test_fit_saves_a_pipeline_with_the_requested_settings(model_file):
+    model = load(model_file)
+    assert [name for name, _ in model.steps] == ["clean", "ensemble"]
+    ensemble = model.named_steps["ensemble"]
+    assert len(ensemble.estimators_) == 2 and ensemble.samples_per_class == 20
+    assert ensemble.random_state == 1
+    assert list(model.classes_) == ["DSct", "Ecl", "RRab"]
+
+
+@pytest.fixture(scope="module")
+def probabilities(folder, model_file, tmp_path_factory):
+    out = tmp_path_factory.mktemp("predict") / "sub" / "probs.csv"
+    assert main(["predict", "--model", str(model_file), "--data", str(folder),
+                 "--out", str(out)]) == 0
+    return pd.read_csv(out)
+
+
+def test_predict_writes_probabilities_per_star(folder, probabilities):
+    catalog = pd.read_csv(folder / "catalog.csv")
+    assert list(probabilities.columns) == ["id", "DSct", "Ecl", "RRab"]
+    np.testing.assert_array_equal(probabilities["id"], catalog["id"])
+    np.testing.assert_allclose(probabilities[["DSct", "Ecl", "RRab"]].sum(axis=1), 1.0)
+    assert probabilities[["DSct", "Ecl", "RRab"]].to_numpy().min() >= 0
+
+
+def test_predict_needs_no_labels(folder, model_file, tmp_path):
+    lean = tmp_path / "lean"
+    lean.mkdir()
+    catalog = pd.read_csv(folder / "catalog.csv")
+    catalog[["id", "period"]].iloc[:7].to_csv(lean / "catalog.csv", index=False)
+    (lean / "lightcurves.parquet").write_bytes((folder / "lightcurves.parquet").read_bytes())
+    out = tmp_path / "lean.csv"
+    assert main(["predict", "--model", str(model_file), "--data", str(lean),
+                 "--out", str(out)]) == 0
+    np.testing.assert_array_equal(pd.read_csv(out)["id"], catalog["id"].iloc[:7])
+    # ... but evaluation does.
+    assert main(["evaluate", "--model", str(model_file), "--data", str(lean),
+                 "--out", str(tmp_path / "ev")]) == 1
+
+
+def test_evaluate_prints_and_writes_metrics(folder, model_file, probabilities, tmp_path, capsys):
+    out = tmp_path / "eval"
+    assert main(["evaluate", "--model", str(model_file), "--data", str(folder),
+                 "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    metrics = json.loads((out / "metrics.json").read_text())
+    columns = ["DSct", "Ecl", "RRab"]
+    y_pred = np.array(columns)[probabilities[columns].to_numpy().argmax(axis=1)]
+    y_true = pd.read_csv(folder / "catalog.csv")["class"].to_numpy()
+    s = classification_summary(y_true, y_pred)
+    assert metrics["balanced_accuracy"] == pytest.approx(s.balanced_accuracy)
+    assert metrics["macro_f1"] == pytest.approx(s.macro_f1)
+    assert f"balanced accuracy: {s.balanced_accuracy:.4f}" in printed
+    np.testing.assert_allclose(np.sum(metrics["recall_view"], axis=1), 1.0)
+    for view in ("recall", "precision"):
+        assert (out / f"confusion_{view}.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_errors_return_status_and_message(tmp_path, capsys):
+    assert main(["fit", "--data", str(tmp_path / "nowhere"), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("vsaug fit: error: no catalog.csv in")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["reproduce", "--experiments", "rnn,svm"])
+    assert exit_info.value.code == 2
+    assert "unknown experiment(s) ['svm']" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["fit", "--data", "x", "--n-bags", "0"])
+    assert "expected a positive integer, got 0" in capsys.readouterr().err
+
+
+def test_reproduce_runs_and_resumes(folder, tmp_path, capsys):
+    out = tmp_path / "run"
+    argv = ["reproduce", "--data", str(folder), "--profile", "demo", "--out", str(out),
+            "--experiments", "fast", "--n-bags", "1", "--samples-per-class", "15",
+            "--max-per-class", "30", "--n-jobs", "1", "--quiet",
+            "--publish", str(tmp_path / "docs" / "results")]
+    assert main(argv) == 0
+    published = tmp_path / "docs" / "results"
+    assert (published / "report.md").read_text() == (out / "report.md").read_text()
+    assert (published / "figures" / "fast_recall.png").is_file()
+    assert (published / "metrics.json").is_file()
+    report = (out / "report.md").read_text()
+    assert f"- command: `vsaug {' '.join(argv)}`" in report
+    assert "fast feature model, ensemble of 1 bag (`fast`)" in report
+    split = np.load(out / "split.npz")
+    counts = pd.read_csv(folder / "catalog.csv")["class"].value_counts()
+    assert counts["Ecl"] > 30 and counts["DSct"] < 30
+    assert split["keep"].size == np.minimum(counts, 30).sum()
+    assert main(argv) == 0
+    log = (out / "progress.log").read_text()
+    assert log.count("start fast bag 0: fit") == 1 and "skip fast bag 0: fit" in log
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["settings"]["max_per_class"] == 30
+
+
+def test_demo_runs_fast_model_and_rnn_ensemble(tmp_path, monkeypatch, capsys):
+    # The demo's own profile, shrunk so the test stays quick.
+    tiny = ex.PROFILES["demo"].with_overrides(n_bags=1, samples_per_class=12, epochs=1)
+    tiny = dataclasses.replace(
+        tiny, rnn=dict(tiny.rnn, gru_units=(4, 4), batch_size=64, pad_multiple=512,
+                       predict_batch_size=1024),
+        features=dict(max_iter=10), augmenter=dict(wrap=False))
+    monkeypatch.setitem(ex.PROFILES, "demo", tiny)
+    out = tmp_path / "demo"
+    assert main(["demo", "--out", str(out), "--n-samples", "120", "--n-jobs", "1"]) == 0
+    printed = capsys.readouterr().out
+    assert "RNN, ensemble of 1 bag: balanced accuracy" in printed
+    assert "fast feature model, ensemble of 1 bag: balanced accuracy" in printed
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert set(metrics["experiments"]) == {"rnn", "fast", "rnn+fast"}
+    assert len(metrics["classes"]) == 11
+    assert (out / "report.md").is_file()
+
+
+def test_parser_defaults():
+    args = build_parser().parse_args(["reproduce"])
+    assert (args.data, args.profile, args.out) == ("../shared/crts", "fast", None)
+    assert args.experiments == list(ex.EXPERIMENTS) and args.clean

@@ -1,0 +1,310 @@
+"""vsaug.experiments: the resumable runner behind ``vsaug reproduce``, end to end."""
+
+import json
+import shutil
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+
+import vsaug.experiments as ex
+from vsaug.datasets import load_crts, make_light_curves
+from vsaug.experiments import (
+    EXPERIMENTS,
+    PROFILES,
+    ExperimentRun,
+    Profile,
+    make_model,
+    run_experiments,
+    write_crts_folder,
+)
+from vsaug.metrics import classification_summary
+
+# Tiny networks and few trees: the machinery, not the accuracy, is under test.
+TINY = Profile(
+    name="tiny",
+    n_bags=2,
+    samples_per_class=14,
+    rnn=dict(gru_units=(4, 4), dense_units=(8,), scalar_units=(8,), dropout=0.0,
+             learning_rate=1e-2, epochs=1, batch_size=64, pad_multiple=512,
+             predict_batch_size=1024),
+    compound=dict(image_size=16, conv_blocks=(((2, 3),),), cnn_dense_units=(8,), epochs=1,
+                  learning_rate=1e-2),
+    features=dict(max_iter=15),
+    augmenter=dict(wrap=False),
+)
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    X, y = make_light_curves(100, classes=["Ecl", "RRab", "DSct"],
+                             weights={"Ecl": 6, "RRab": 2, "DSct": 1}, random_state=0)
+    return write_crts_folder(X, y, tmp_path_factory.mktemp("crts"))
+
+
+@pytest.fixture(scope="module")
+def finished(folder, tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    run = ExperimentRun(folder, out, profile=TINY, experiments=["fast", "rnn"], n_jobs=1,
+                        verbose=0, command="test")
+    return run, run.run()
+
+
+def _reuse(run_dir, new_dir, extra=()):
+    """Copy a finished run's shared stages so a new run skips them (as on resume)."""
+    for name in ("split.npz", "clean.joblib", "gp_train.joblib", "validation.joblib", *extra):
+        (new_dir / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(run_dir / name, new_dir / name)
+
+
+class _Counter:
+    """Wraps the runner's member fitting to count (and optionally fail) fits."""
+
+    def __init__(self, monkeypatch, fail_at=None):
+        self.calls, self.fail_at, self._fit = [], fail_at, ex._fit_member
+        monkeypatch.setattr(ex, "_fit_member", self)
+
+    def __call__(self, member, X, y, **kwargs):
+        self.calls.append(type(member).__name__)
+        if self.fail_at is not None and len(self.calls) == self.fail_at:
+            raise RuntimeError("simulated interruption")
+        return self._fit(member, X, y, **kwargs)
+
+
+def test_paper_profile_is_the_design_exactly():
+    paper = PROFILES["paper"]
+    assert (paper.n_bags, paper.samples_per_class) == (10, 1875)
+    assert paper.rnn == dict(gru_units=(128, 64), dense_units=(128, 32), scalar_units=(64, 32),
+                             dropout=0.4, label_smoothing=0.1, learning_rate=1e-3,
+                             batch_size=32, epochs=10)
+    assert paper.compound["image_size"] == 128 and paper.compound["epochs"] == 10
+    assert paper.compound["cnn_dense_units"] == (256, 32) and paper.compound["cnn_dropout"] == 0.2
+    assert PROFILES["fast"].rnn["gru_units"] == (64, 32)
+    # Every profile's settings are accepted by the estimators they configure.
+    for profile in PROFILES.values():
+        rnn, compound = ex._member("rnn", profile, 0), ex._member("compound", profile, 0)
+        for network in (rnn, compound):
+            network._validate_params()
+            network._check_architecture()
+        fast = ex._member("fast", profile, 0)
+        fast[-1]._validate_params()
+        assert rnn.random_state == compound.random_state == fast[-1].random_state == 0
+        assert compound.rnn.get_params()["gru_units"] == profile.rnn["gru_units"]
+
+
+def test_overrides_replace_sizes_and_epochs_only():
+    p = PROFILES["paper"].with_overrides(n_bags=3, samples_per_class=50, epochs=2)
+    assert (p.n_bags, p.samples_per_class, p.rnn["epochs"], p.compound["epochs"]) == (3, 50, 2, 2)
+    assert p.rnn["gru_units"] == (128, 64)
+    assert PROFILES["paper"].rnn["epochs"] == 10  # the table itself is untouched
+
+
+def test_make_model_pipeline():
+    pipe = make_model("rnn", "paper", n_bags=4, epochs=2, random_state=3)
+    clean, ensemble = pipe.named_steps["clean"], pipe.named_steps["ensemble"]
+    assert type(clean).__name__ == "LightCurveCleaner"
+    assert (ensemble.n_estimators, ensemble.samples_per_class) == (4, 1875)
+    assert ensemble.estimator.get_params()["gru_units"] == (128, 64)
+    assert ensemble.estimator.epochs == 2 and ensemble.random_state == 3
+    assert [n for n, _ in make_model("fast", clean=False).steps] == ["ensemble"]
+    with pytest.raises(ValueError, match="model must be one of 'fast', 'rnn', 'compound'; got 'svm'"):
+        make_model("svm")
+    with pytest.raises(ValueError, match=r"profile must be one of \['demo', 'fast', 'paper'\]"):
+        make_model("fast", "huge")
+
+
+def test_write_crts_folder_round_trip(folder):
+    X, y = load_crts(folder)
+    X0, y0 = make_light_curves(100, classes=["Ecl", "RRab", "DSct"],
+                               weights={"Ecl": 6, "RRab": 2, "DSct": 1}, random_state=0)
+    np.testing.assert_array_equal(y, y0)
+    np.testing.assert_array_equal(X.lengths, X0.lengths)
+    np.testing.assert_allclose(X.meta["period"], X0.meta["period"])
+    np.testing.assert_allclose(X.mag, X0.mag, rtol=1e-6)  # stored as float32, like CRTS
+    catalog = pd.read_csv(folder / "catalog.csv")
+    assert list(catalog.columns) == ["id", "name", "ra", "dec", "period", "mean_mag", "n_obs",
+                                     "amplitude", "class"]
+    with pytest.raises(ValueError, match=r"y has shape \(3,\) but X holds 100 light curves"):
+        write_crts_folder(X, y[:3], folder / "bad")
+
+
+def test_run_writes_every_output(finished):
+    run, results = finished
+    out = run.out
+    for name in ("report.md", "metrics.json", "progress.log", "timings.json", "manifest.json",
+                 "split.npz", "clean.joblib", "gp_train.joblib", "validation.joblib",
+                 "test_predictions.npz", "figures/gp_example.png"):
+        assert (out / name).is_file(), name
+    for exp in ("fast", "rnn", "rnn_plus_fast"):
+        for view in ("recall", "precision"):
+            assert (out / "figures" / f"{exp}_{view}.png").read_bytes()[:4] == b"\x89PNG"
+    for exp in ("fast", "rnn"):
+        assert sorted(p.name for p in (out / exp).iterdir()) == [
+            "bag0.npz", "bag0.vsaug", "bag1.npz", "bag1.vsaug"]
+    assert not list(out.rglob(".*.tmp*"))  # no half-written files
+    assert json.loads((out / "metrics.json").read_text())["experiments"].keys() == {
+        "rnn", "fast", "rnn+fast"}
+    report = (out / "report.md").read_text()
+    assert "| RNN, ensemble of 2 bags (`rnn`) |" in report and "| 85.7% | 0.71 |" in report
+    assert "| fast bag 1: fit |" in report  # the wall time of every stage
+    assert "- command: `test`" in report
+    assert "![GP example](figures/gp_example.png)" in report
+
+
+def test_split_is_stratified_6_1_3_and_disjoint(finished):
+    run, results = finished
+    split = run.split_
+    parts = [split["train"], split["val"], split["test"]]
+    every = np.sort(np.concatenate(parts))
+    np.testing.assert_array_equal(every, np.arange(split["keep"].size))
+    sizes = np.array([p.size for p in parts]) / every.size
+    np.testing.assert_allclose(sizes, [0.6, 0.1, 0.3], atol=0.03)
+    for c, n in results["counts"]["test"].items():
+        total = sum(results["counts"][p][c] for p in ("train", "val", "test"))
+        assert abs(n - 0.3 * total) <= 1
+    # The augmented validation part gives every class the size of the largest.
+    assert len(set(results["counts"]["val_augmented"].values())) == 1
+
+
+def test_reported_scores_match_saved_predictions(finished):
+    run, results = finished
+    saved = np.load(run.out / "test_predictions.npz")
+    classes = saved["classes"]
+    bags = [np.load(run.out / "rnn" / f"bag{b}.npz")["test_proba"] for b in range(2)]
+    np.testing.assert_allclose(saved["proba_rnn"], np.mean(bags, axis=0))
+    np.testing.assert_allclose(saved["proba_rnn_plus_fast"],
+                               0.5 * (saved["proba_rnn"] + saved["proba_fast"]))
+    for name, key in (("rnn", "proba_rnn"), ("fast", "proba_fast")):
+        y_pred = classes[np.argmax(saved[key], axis=1)]
+        s = classification_summary(saved["y_true"], y_pred)
+        assert results["experiments"][name]["test"]["balanced_accuracy"] == pytest.approx(
+            s.balanced_accuracy)
+        assert results["experiments"][name]["test"]["macro_f1"] == pytest.approx(s.macro_f1)
+    per_bag = results["experiments"]["rnn"]["per_bag"]
+    y_pred0 = classes[np.argmax(bags[0], axis=1)]
+    assert per_bag[0]["test_balanced_accuracy"] == pytest.approx(
+        classification_summary(saved["y_true"], y_pred0).balanced_accuracy)
+    # Labels in the CRTS order, largest class first.
+    assert results["classes"] == ["Ecl", "RRab", "DSct"]
+
+
+def test_bags_balanced_shared_and_repeatable(finished):
+    run, _ = finished
+    run._cache_key = None
+    X0, y0 = run._training_set("bagging", 0)
+    counts = pd.Series(y0).value_counts()
+    assert counts.to_dict() == {"Ecl": 14, "RRab": 14, "DSct": 14}
+    synthetic = X0.meta["synthetic"].to_numpy(dtype=bool)
+    train_counts = pd.Series(run._train_y).value_counts()
+    # Big classes undersampled without synthetics; small ones keep all real curves.
+    assert not synthetic[y0 == "Ecl"].any()
+    assert (~synthetic[y0 == "DSct"]).sum() == train_counts["DSct"]
+    assert synthetic[y0 == "DSct"].sum() == 14 - train_counts["DSct"]
+    ids = X0.meta["id"].to_numpy()[~synthetic]
+    assert np.unique(ids).size == ids.size
+    run._cache_key = None
+    X0b, _ = run._training_set("bagging", 0)
+    np.testing.assert_array_equal(X0.mag, X0b.mag)  # same bag for every experiment
+    run._cache_key = None
+    X1, _ = run._training_set("bagging", 1)
+    assert not np.array_equal(X0.meta["id"], X1.meta["id"])
+    # Equal augmentation: every class the size of the largest, nothing dropped.
+    run._cache_key = None
+    _, y_eq = run._training_set("equal", 0)
+    assert set(pd.Series(y_eq).value_counts()) == {train_counts.max()}
+    # Moderate augmentation: small classes to samples_per_class, big ones whole.
+    run._cache_key = None
+    _, y_w = run._training_set("weighted", 0)
+    assert pd.Series(y_w).value_counts()["Ecl"] == train_counts["Ecl"]
+    assert pd.Series(y_w).value_counts()["DSct"] == 14
+    assert run._new_member("rnn_weighted", 0).class_weight == "balanced"
+    run._cache_key = run._cache = None
+
+
+def test_rerun_skips_every_stage(finished, monkeypatch):
+    run, results = finished
+    counter = _Counter(monkeypatch)
+    again = ExperimentRun(run.data, run.out, profile=TINY, experiments=["fast", "rnn"], n_jobs=1,
+                          verbose=0)
+    rerun = again.run()
+    assert counter.calls == []
+    assert again.timings_ == json.loads((run.out / "timings.json").read_text())
+    assert len(again.skipped_) == 4 + 2 * 2 * 2
+    for name in ("rnn", "fast"):
+        assert rerun["experiments"][name]["test"] == results["experiments"][name]["test"]
+    log = (run.out / "progress.log").read_text()
+    assert "skip rnn bag 1: fit" in log and "skip GP fits (training part)" in log
+    with pytest.raises(ValueError, match=r"different settings \(seed\)"):
+        ExperimentRun(run.data, run.out, profile=TINY, seed=1, verbose=0).run()
+
+
+def test_interrupted_run_resumes_where_it_stopped(folder, finished, tmp_path, monkeypatch):
+    _, reference = finished
+    _reuse(finished[0].out, tmp_path)
+    counter = _Counter(monkeypatch, fail_at=2)
+    kwargs = dict(profile=TINY, experiments=["fast"], n_jobs=1, verbose=0)
+    with pytest.raises(RuntimeError, match="simulated interruption"):
+        run_experiments(folder, tmp_path, **kwargs)
+    assert (tmp_path / "fast" / "bag0.npz").is_file()
+    assert not (tmp_path / "fast" / "bag1.vsaug").exists()
+    assert not list(tmp_path.rglob(".*.tmp*"))
+    counter.calls.clear()
+    counter.fail_at = None
+    resumed = run_experiments(folder, tmp_path, **kwargs)
+    assert counter.calls == ["Pipeline"]  # bag 1 only
+    # The same result as the uninterrupted run: bags do not depend on the experiment list.
+    assert resumed["experiments"]["fast"]["test"] == reference["experiments"]["fast"]["test"]
+    np.testing.assert_array_equal(
+        np.load(tmp_path / "fast" / "bag1.npz")["test_proba"],
+        np.load(finished[0].out / "fast" / "bag1.npz")["test_proba"])
+    # More bags later: only the new one trains.
+    counter.calls.clear()
+    grown = run_experiments(folder, tmp_path, n_bags=3, **kwargs)
+    assert counter.calls == ["Pipeline"]
+    assert len(grown["experiments"]["fast"]["per_bag"]) == 3
+
+
+def test_equal_classes_below_samples_per_class_all_get_gps(tmp_path):
+    X, y = make_light_curves(45, classes=["Ecl", "RRab", "RRc"], weights="balanced",
+                             random_state=4)
+    run = ExperimentRun((X, y), tmp_path, profile=TINY, experiments=["fast"], n_bags=1,
+                        samples_per_class=14, n_jobs=1, verbose=0)
+    results = run.run()
+    fitted = set(run._train_y[run._gp.gp_params_.index])
+    assert fitted == {"Ecl", "RRab", "RRc"}  # a tie for the largest class is no exemption
+    assert max(results["counts"]["train"].values()) < 14  # every class needed topping up
+
+
+def test_compound_starts_from_the_rnn_of_its_bag(folder, finished, tmp_path):
+    _reuse(finished[0].out, tmp_path, extra=("rnn/bag0.vsaug", "rnn/bag0.npz"))
+    run = ExperimentRun(folder, tmp_path, profile=TINY, experiments=["compound", "rnn"],
+                        n_bags=1, n_jobs=1, verbose=0)
+    results = run.run()
+    assert results["experiments"].keys() == {"rnn", "compound"}
+    assert "compound bag 0: fit" in run.timings_ and "rnn bag 0: fit" in run.skipped_
+    rnn = joblib.load(tmp_path / "rnn" / "bag0.vsaug")["estimator"]
+    compound = joblib.load(tmp_path / "compound" / "bag0.vsaug")["estimator"]
+    frozen = [name for name in compound.copied_layers_ if name.startswith("rnn_")]
+    assert frozen
+    for layer in frozen:  # the frozen RNN branch is bag 0's RNN, unchanged by stage two
+        for a, b in zip(rnn.model_.get_layer(layer).get_weights(),
+                        compound.model_.get_layer(layer).get_weights()):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_errors(folder, tmp_path):
+    with pytest.raises(ValueError, match=r"experiments must be a non-empty selection of \['rnn'"):
+        ExperimentRun(folder, tmp_path, experiments=["svm"]).run()
+    with pytest.raises(ValueError, match="max_per_class=3 is too small"):
+        ExperimentRun(folder, tmp_path, max_per_class=3).run()
+    with pytest.raises(ValueError, match="n_bags must be a positive integer or None; got 0"):
+        ExperimentRun(folder, tmp_path, n_bags=0).run()
+    with pytest.raises(TypeError, match="data must be a folder in the CRTS layout or an"):
+        ExperimentRun(42, tmp_path, verbose=0).run()
+    X, y = make_light_curves(60, classes=["Ecl", "DSct"], weights={"Ecl": 20, "DSct": 1},
+                             random_state=0)
+    keep = np.r_[np.flatnonzero(y == "Ecl"), np.flatnonzero(y == "DSct")[:4]]
+    with pytest.raises(ValueError, match="every class needs at least 5 stars for a 6:1:3 split; 'DSct' has 4"):
+        ExperimentRun((X[keep], y[keep]), tmp_path / "small", verbose=0).run()
+    assert set(EXPERIMENTS) == {"rnn", "rnn_equal", "rnn_weighted", "compound", "fast"}

@@ -1,0 +1,357 @@
+"""The ``vsaug`` command: demo, fit, predict, evaluate, reproduce.
+
+``vsaug demo``       trains the fast model and a small RNN ensemble on the
+                     embedded synthetic data and writes a report.
+``vsaug fit``        fits a model on a folder in the CRTS layout and saves it.
+``vsaug predict``    writes class probabilities per star id as CSV.
+``vsaug evaluate``   scores a saved model on a labelled folder.
+``vsaug reproduce``  runs the paper's experiments, resumably.
+
+A folder in the CRTS layout holds ``catalog.csv`` (one row per star: ``id``,
+``period``, and for training or evaluation ``class``) and
+``lightcurves.parquet`` (one row per observation: ``id``, ``mjd``, ``mag``,
+``err``); see :func:`vsaug.datasets.load_crts`.
+
+Examples
+--------
+>>> from vsaug.cli import main
+>>> main(["--version"])  # doctest: +SKIP
+vsaug 0.1.0
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["main", "build_parser"]
+
+
+# ------------------------------------------------------------------ parser
+_EXAMPLES = """examples:
+  vsaug demo --out vsaug-demo
+  vsaug fit --data ../shared/crts --model fast --out fast.vsaug
+  vsaug predict --model fast.vsaug --data my_stars --out probabilities.csv
+  vsaug evaluate --model fast.vsaug --data labelled_stars
+  vsaug reproduce --data ../shared/crts --profile fast --out runs/fast
+  vsaug reproduce --experiments fast --max-per-class 200 --n-bags 2 --out runs/quick
+
+Every command has its own --help."""
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def _experiment_list(text):
+    from .experiments import EXPERIMENTS
+
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [n for n in names if n not in EXPERIMENTS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown experiment(s) {unknown or [text]}; choose from {','.join(EXPERIMENTS)}"
+        )
+    return names
+
+
+def _add_common(parser, *, seed=True):
+    if seed:
+        parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    parser.add_argument("--n-jobs", type=int, default=None,
+                        help="workers for cleaning and GP fits (default: joblib's default)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+
+
+def _add_sizes(parser):
+    parser.add_argument("--n-bags", type=_positive_int, help="bags per ensemble (default: the profile's)")
+    parser.add_argument("--samples-per-class", type=_positive_int,
+                        help="curves per class in every bag (default: the profile's)")
+    parser.add_argument("--epochs", type=_positive_int, help="training epochs of the networks")
+    parser.add_argument("--no-clean", dest="clean", action="store_false",
+                        help="skip the SuperSmoother outlier cleaning")
+
+
+def build_parser():
+    """The argument parser of the ``vsaug`` command.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+
+    Examples
+    --------
+    >>> from vsaug.cli import build_parser
+    >>> args = build_parser().parse_args(["predict", "--model", "m.vsaug", "--data", "d"])
+    >>> args.command, args.out
+    ('predict', 'probabilities.csv')
+    """
+    from . import __version__
+    from .experiments import EXPERIMENTS, PROFILES
+
+    parser = argparse.ArgumentParser(
+        prog="vsaug",
+        description="Classify periodic variable stars from their light curves "
+                    "(GP augmentation, bagging ensembles, RNN and RNN+CNN networks).",
+        epilog=_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"vsaug {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="train and score small models on synthetic data",
+                          description="Train the fast feature model and a small RNN ensemble "
+                                      "on the embedded synthetic light curves and write a report.")
+    demo.add_argument("--out", default="vsaug-demo", help="output folder (default: vsaug-demo)")
+    demo.add_argument("--n-samples", type=_positive_int, default=1500,
+                      help="synthetic light curves to generate (default: 1500)")
+    _add_common(demo)
+
+    fit = sub.add_parser("fit", help="fit a model on a labelled folder and save it",
+                         description="Fit a cleaning + bagging-ensemble model on a folder in "
+                                     "the CRTS layout and save it.")
+    fit.add_argument("--data", required=True, help="folder with catalog.csv and lightcurves.parquet")
+    fit.add_argument("--model", choices=("fast", "rnn", "compound"), default="fast",
+                     help="member kind (default: fast)")
+    fit.add_argument("--profile", choices=sorted(PROFILES), default="fast",
+                     help="hyperparameter profile (default: fast)")
+    fit.add_argument("--out", default="model.vsaug", help="model file (default: model.vsaug)")
+    _add_sizes(fit)
+    _add_common(fit)
+
+    predict = sub.add_parser("predict", help="write class probabilities of every star as CSV",
+                             description="Predict class probabilities for every star of a folder "
+                                         "(labels not needed) and write them as CSV: an id "
+                                         "column and one column per class.")
+    predict.add_argument("--model", required=True, help="a file written by vsaug fit")
+    predict.add_argument("--data", required=True, help="folder with catalog.csv and lightcurves.parquet")
+    predict.add_argument("--out", default="probabilities.csv",
+                         help="CSV to write (default: probabilities.csv)")
+
+    evaluate = sub.add_parser("evaluate", help="score a saved model on a labelled folder",
+                              description="Score a saved model on a labelled folder: print the "
+                                          "metrics, write metrics.json and both confusion views.")
+    evaluate.add_argument("--model", required=True, help="a file written by vsaug fit")
+    evaluate.add_argument("--data", required=True, help="labelled folder in the CRTS layout")
+    evaluate.add_argument("--out", default="vsaug-evaluation",
+                          help="folder for metrics.json and the PNGs (default: vsaug-evaluation)")
+
+    reproduce = sub.add_parser("reproduce", help="run the paper's experiments (resumable)",
+                               description="Run the paper's experiments on a CRTS-layout folder "
+                                           "with a stratified 6:1:3 split. Rerunning with the "
+                                           "same --out resumes from the files already saved.")
+    reproduce.add_argument("--data", default="../shared/crts",
+                           help="CRTS-layout folder (default: ../shared/crts)")
+    reproduce.add_argument("--profile", choices=sorted(PROFILES), default="fast",
+                           help="paper: the paper's hyperparameters; fast: the recommended CPU "
+                                "setting; demo: tiny networks (default: fast)")
+    reproduce.add_argument("--out", default=None,
+                           help="run folder (default: runs/<profile>)")
+    reproduce.add_argument("--experiments", type=_experiment_list, default=list(EXPERIMENTS),
+                           help=f"comma-separated subset of {','.join(EXPERIMENTS)} (default: all)")
+    reproduce.add_argument("--max-per-class", type=_positive_int,
+                           help="keep at most this many stars per class, for a quick run")
+    reproduce.add_argument("--publish", metavar="DIR",
+                           help="also copy report.md, metrics.json and the figures to DIR "
+                                "(e.g. docs/results)")
+    _add_sizes(reproduce)
+    _add_common(reproduce)
+    return parser
+
+
+# ------------------------------------------------------------------ folders
+def _read_folder(path, *, labelled):
+    """Light curves (and labels) from a CRTS-layout folder.
+
+    A full CRTS catalogue goes through :func:`vsaug.datasets.load_crts`; a
+    leaner one (only ``id``, ``period`` and, when labelled, ``class``) is
+    read here so that a user's own stars can be classified.
+    """
+    from .datasets import load_crts
+    from .datasets._crts import CRTS_COLUMNS
+
+    folder = Path(path)
+    catalog_file, obs_file = folder / "catalog.csv", folder / "lightcurves.parquet"
+    for file in (catalog_file, obs_file):
+        if not file.is_file():
+            raise FileNotFoundError(f"no {file.name} in {folder}: a data folder needs "
+                                    "catalog.csv and lightcurves.parquet")
+    columns = set(pd.read_csv(catalog_file, nrows=0).columns)
+    if set(CRTS_COLUMNS) <= columns:
+        return load_crts(folder)
+    needed = {"id", "period"} | ({"class"} if labelled else set())
+    if not needed <= columns:
+        raise ValueError(f"{catalog_file} lacks column(s) {sorted(needed - columns)}")
+    return _read_lean_folder(catalog_file, obs_file, labelled)
+
+
+def _read_lean_folder(catalog_file, obs_file, labelled):
+    from .lightcurves import LightCurves
+
+    catalog = pd.read_csv(catalog_file)
+    obs = pd.read_parquet(obs_file, columns=["id", "mjd", "mag", "err"])
+    obs = obs[obs["id"].isin(catalog["id"]) & (obs["mjd"] > 0)]
+    X = LightCurves.from_long(obs, meta=catalog)
+    position = pd.Index(X.meta["id"]).get_indexer(catalog["id"])
+    if (position < 0).any():
+        missing = catalog["id"].to_numpy()[position < 0]
+        raise ValueError(f"{missing.size} star(s) of catalog.csv have no observations, "
+                         f"e.g. id {missing[0]}")
+    X = X.take(position)
+    y = X.meta["class"].to_numpy(dtype=object) if labelled else None
+    return X, y
+
+
+# ----------------------------------------------------------------- commands
+def _say(args, message):
+    if not args.quiet:
+        print(message, flush=True)
+
+
+def _cmd_demo(args, command):
+    from .datasets import make_light_curves
+    from .experiments import run_experiments
+
+    _say(args, f"generating {args.n_samples} synthetic light curves")
+    data = make_light_curves(args.n_samples, random_state=args.seed)
+    results = run_experiments(data, args.out, profile="demo", experiments=["fast", "rnn"],
+                              seed=args.seed, n_jobs=args.n_jobs, verbose=0 if args.quiet else 1,
+                              command=command)
+    _print_results(args, results)
+    _say(args, f"report: {Path(args.out) / 'report.md'}")
+    return 0
+
+
+def _print_results(args, results):
+    for name, result in results["experiments"].items():
+        test = result["test"]
+        _say(args, f"{result['title']}: balanced accuracy {test['balanced_accuracy']:.3f}, "
+                   f"macro F1 {test['macro_f1']:.3f}")
+
+
+def _cmd_fit(args, command):
+    from .experiments import make_model
+    from .persistence import save
+
+    X, y = _read_folder(args.data, labelled=True)
+    _say(args, f"fitting a {args.model} model ({args.profile} profile) on {len(X)} stars")
+    model = make_model(args.model, args.profile, n_bags=args.n_bags,
+                       samples_per_class=args.samples_per_class, epochs=args.epochs,
+                       clean=args.clean, n_jobs=args.n_jobs, random_state=args.seed,
+                       verbose=0 if args.quiet else 1)
+    started = time.perf_counter()
+    model.fit(X, y)
+    save(model, args.out)
+    _say(args, f"saved {args.out} after {time.perf_counter() - started:.1f} s; "
+               f"classes: {', '.join(map(str, model.classes_))}")
+    return 0
+
+
+def _cmd_predict(args, command):
+    from .persistence import load
+
+    model = load(args.model)
+    X, _ = _read_folder(args.data, labelled=False)
+    proba = model.predict_proba(X)
+    table = pd.DataFrame(proba, columns=[str(c) for c in model.classes_])
+    ids = X.meta["id"].to_numpy() if "id" in X.meta else np.arange(len(X))
+    table.insert(0, "id", ids)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(args.out, index=False)
+    _say(args, f"wrote probabilities of {len(table)} stars to {args.out}")
+    return 0
+
+
+def _cmd_evaluate(args, command):
+    from .experiments import _confusion_png, _write_json
+    from .metrics import classification_summary, confusion_matrices
+    from .persistence import load
+
+    model = load(args.model)
+    X, y = _read_folder(args.data, labelled=True)
+    labels = np.asarray(model.classes_)
+    y_pred = model.predict(X)
+    summary = classification_summary(y, y_pred, labels)
+    recall_view, precision_view = confusion_matrices(y, y_pred, labels)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    _write_json({"command": command, "model": str(args.model), "data": str(args.data),
+                 **summary.to_dict(), "labels": [str(c) for c in labels],
+                 "recall_view": recall_view, "precision_view": precision_view},
+                out / "metrics.json")
+    for view, matrix in (("recall", recall_view), ("precision", precision_view)):
+        _confusion_png(matrix, labels, view, f"{Path(args.model).name}: {view} view",
+                       out / f"confusion_{view}.png")
+    print(summary)
+    _say(args, f"wrote {out / 'metrics.json'} and the confusion matrices in {out}")
+    return 0
+
+
+def _cmd_reproduce(args, command):
+    from .experiments import publish_report, run_experiments
+
+    out = args.out or f"runs/{args.profile}"
+    results = run_experiments(
+        args.data, out, profile=args.profile, experiments=args.experiments, seed=args.seed,
+        max_per_class=args.max_per_class, n_bags=args.n_bags,
+        samples_per_class=args.samples_per_class, epochs=args.epochs, clean=args.clean,
+        n_jobs=args.n_jobs, verbose=0 if args.quiet else 1, command=command,
+    )
+    _print_results(args, results)
+    _say(args, f"report: {Path(out) / 'report.md'}")
+    if args.publish:
+        written = publish_report(out, args.publish)
+        _say(args, f"published {len(written)} files to {args.publish}")
+    return 0
+
+
+_COMMANDS = {
+    "demo": _cmd_demo,
+    "fit": _cmd_fit,
+    "predict": _cmd_predict,
+    "evaluate": _cmd_evaluate,
+    "reproduce": _cmd_reproduce,
+}
+
+
+def main(argv=None):
+    """Run the ``vsaug`` command.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments without the program name (default ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The exit status: 0 on success, 1 when the work failed on bad input
+        (the message goes to stderr). Usage errors exit with status 2.
+    """
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # TensorFlow's C++ start-up chatter would bury the command's own output.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    args = build_parser().parse_args(argv)
+    args.quiet = getattr(args, "quiet", False)
+    command = "vsaug " + shlex.join(argv)
+    try:
+        return _COMMANDS[args.command](args, command)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"vsaug {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -7,8 +7,10 @@ TensorFlow only when they are built, so ``import vsaug`` stays fast.
 Examples
 --------
 >>> import vsaug
->>> "tensorflow" in __import__("sys").modules or vsaug.LightCurves.__name__
-'LightCurves'
+>>> from vsaug.datasets import make_light_curves
+>>> X, y = make_light_curves(100, random_state=0)
+>>> X.shape, sorted(set(y))[:3]
+((100,), ['ACEP', 'Blazhko', 'CepII'])
 """
 
 from importlib import import_module

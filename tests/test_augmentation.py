@@ -1,0 +1,300 @@
+"""GPLightCurveAugmenter and DuplicateAugmenter."""
+
+import pickle
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+import pytest
+from threadpoolctl import threadpool_limits
+from imblearn.pipeline import Pipeline
+from sklearn.base import clone
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.pipeline import make_pipeline
+
+from vsaug import GPLightCurveAugmenter, LightCurves, PeriodicFeatures
+from vsaug._ragged import segment_mean
+from vsaug.augmentation import VAR_GRID, DuplicateAugmenter, spread_prototypes
+from vsaug.datasets import make_light_curves
+from vsaug.folding import phase
+from vsaug.gp import predict_curve
+
+@pytest.fixture(autouse=True)
+def one_openmp_thread():
+    # Gradient boosting's OpenMP threads spin against each other on a busy
+    # 2-core machine (ten times slower); tests use one thread.
+    with threadpool_limits(limits=1, user_api="openmp"):
+        yield
+
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y = make_light_curves(
+        90, classes=["Ecl", "RRab", "DSct"], n_points=(30, 70), random_state=3
+    )
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def fitted(data):
+    X, y = data
+    aug = GPLightCurveAugmenter(sampling_strategy={"DSct": 12}, wrap=False, random_state=0)
+    return aug.fit(X, y)
+
+
+def dsct(aug):
+    return np.flatnonzero(aug.y_ == "DSct")
+
+
+def test_fit_fits_only_the_targeted_class(fitted):
+    assert sorted(fitted.gp_params_.index) == sorted(dsct(fitted))
+    assert fitted.n_fallbacks_ == int((fitted.fallbacks_ != "none").sum())
+    assert set(fitted.fallbacks_) <= {"none", "restart", "jitter", "default"}
+    # small state: a handful of numbers per prototype, no george objects
+    assert fitted.gp_params_.shape == (dsct(fitted).size, 6)
+    assert len(pickle.dumps(fitted.gp_params_)) < 5000
+
+
+def test_synthetic_points_errors_and_cadences(fitted):
+    X = fitted.X_
+    protos = np.repeat(dsct(fitted), 3)
+    S = fitted.sample(protos, random_state=1)
+    assert len(S) == protos.size
+    # as many points as the prototype; the same mean error
+    np.testing.assert_array_equal(S.lengths, X.lengths[protos])
+    np.testing.assert_allclose(
+        segment_mean(S.err, S.offsets), segment_mean(X.err, X.offsets)[protos], rtol=1e-12
+    )
+    meta = S.meta
+    assert meta["synthetic"].all() and meta["prototype"].tolist() == protos.tolist()
+    np.testing.assert_array_equal(meta["period"], X.meta["period"].to_numpy()[protos])
+    for k in range(len(S)):
+        syn, donor = S[k], X[int(meta["donor"][k])]
+        # the cadence is a real curve's: unshifted times are a subset of the donor's
+        unshifted = syn.time - meta["phase_shift"][k] * meta["period"][k]
+        assert np.all(np.diff(syn.time) >= 0)
+        assert donor.time.size >= syn.time.size
+        assert np.abs(unshifted[:, None] - donor.time[None, :]).min(axis=1).max() < 1e-6
+
+
+def test_folding_gives_back_shifted_donor_phases(fitted):
+    p = dsct(fitted)[:4]
+    S = fitted.sample(p, random_state=2)
+    X = fitted.X_
+    syn_phase = phase(S)
+    for k in range(len(S)):
+        donor = int(S.meta["donor"][k])
+        lo, hi = S.offsets[k], S.offsets[k + 1]
+        donor_phase = (S.time[lo:hi] - S.meta["phase_shift"][k] * S.meta["period"][k]) / X.meta[
+            "period"
+        ][p[k]] % 1
+        expected = (donor_phase + S.meta["phase_shift"][k]) % 1
+        diff = np.abs(syn_phase[lo:hi] - expected)
+        assert np.minimum(diff, 1 - diff).max() < 1e-6
+        assert donor >= 0
+
+
+def test_noise_is_truncated_at_three_sigma_around_the_gp_mean(fitted):
+    proto = int(dsct(fitted)[0])
+    S = fitted.sample(np.full(5, proto), random_state=3)
+    X = fitted.X_
+    lc = X[proto]
+    params = fitted.gp_params_.loc[proto, ["log_amp2", "log_metric", "jitter", "mean"]].to_numpy(float)
+    ph_proto = (lc.time / lc.meta["period"]) % 1
+    pulls = []
+    for k in range(len(S)):
+        s = S[k]
+        unshifted = ((s.time / s.meta["period"]) - s.meta["phase_shift"]) % 1
+        mu, var = predict_curve(params, ph_proto, lc.mag, lc.err, unshifted, wrap=False,
+                                var_grid=VAR_GRID)
+        pull = (s.mag - mu) / s.err
+        pulls.append(pull)
+        # errors follow the shape of the predictive deviations
+        np.testing.assert_allclose(s.err / np.sqrt(var), (s.err / np.sqrt(var))[0], rtol=1e-6)
+    pulls = np.concatenate(pulls)
+    assert np.abs(pulls).max() <= 3.0 + 1e-9
+    assert 0.6 < pulls.std() < 1.2  # the noise is really there
+
+
+def test_equal_seeds_equal_curves_different_seeds_differ(fitted):
+    p = np.repeat(dsct(fitted), 2)
+    a = fitted.sample(p, random_state=7)
+    b = fitted.sample(p, random_state=7)
+    c = fitted.sample(p, random_state=8)
+    np.testing.assert_array_equal(a.mag, b.mag)
+    np.testing.assert_array_equal(a.time, b.time)
+    assert a.n_points == c.n_points
+    assert not np.allclose(a.mag, c.mag)
+
+
+def test_synthetic_curves_of_a_class_are_not_copies(fitted):
+    proto = int(dsct(fitted)[0])
+    S = fitted.sample(np.full(4, proto), random_state=4)
+    X = fitted.X_
+    mags = [S[k].mag for k in range(len(S))]
+    for i in range(4):
+        assert not np.allclose(np.sort(mags[i]), np.sort(X[proto].mag))
+        for j in range(i):
+            assert not np.allclose(mags[i], mags[j])
+    assert len(set(S.meta["phase_shift"])) == 4
+
+
+def test_successive_unseeded_calls_differ_but_repeat_after_refit(data):
+    X, y = data
+    aug = GPLightCurveAugmenter(sampling_strategy={"DSct": 8}, wrap=False, random_state=5)
+    p = np.flatnonzero(y == "DSct")
+    first = aug.fit(X, y).sample(p).mag
+    second = aug.sample(p).mag
+    assert not np.allclose(first, second)
+    # a cheap refit-free check of the stream: a fresh generator repeats it
+    aug._rng = np.random.default_rng(np.random.RandomState(5).randint(np.iinfo(np.int32).max))
+    np.testing.assert_array_equal(aug.sample(p).mag, first)
+
+
+def test_sample_batches_equals_separate_samples(fitted):
+    p1, p2 = dsct(fitted)[:3], dsct(fitted)[1:]
+    b1, b2 = fitted.sample_batches([p1, p2], [11, 12])
+    s1, s2 = fitted.sample(p1, random_state=11), fitted.sample(p2, random_state=12)
+    for got, want in ((b1, s1), (b2, s2)):
+        np.testing.assert_array_equal(got.time, want.time)
+        np.testing.assert_allclose(got.mag, want.mag, rtol=1e-10)
+
+
+def test_sample_refuses_unfitted_and_bad_prototypes(fitted):
+    ecl = int(np.flatnonzero(fitted.y_ == "Ecl")[0])
+    with pytest.raises(ValueError, match=r"class 'Ecl'\) has no fit; fitted classes: \['DSct'\]"):
+        fitted.sample([ecl])
+    with pytest.raises(ValueError, match="out of range for the 90 training curves"):
+        fitted.sample([90])
+    with pytest.raises(ValueError, match="1-D array of integer indices"):
+        fitted.sample([0.5])
+    with pytest.raises(ValueError, match="got 2 prototype batches but 1 random states"):
+        fitted.sample_batches([[0], [1]], [0])
+
+
+def test_fit_resample_dict_strategy_counts_and_order(data):
+    X, y = data
+    counts = Counter(y)
+    aug = GPLightCurveAugmenter(
+        sampling_strategy={"DSct": counts["DSct"] + 5, "RRab": counts["RRab"] + 2},
+        wrap=False,
+        random_state=0,
+    )
+    X_copy = X.copy()
+    X_res, y_res = aug.fit_resample(X, y)
+    assert Counter(y_res) == {**counts, "DSct": counts["DSct"] + 5, "RRab": counts["RRab"] + 2}
+    # originals first, untouched; then the synthetics, flagged
+    assert y_res[: len(X)].tolist() == list(y)
+    np.testing.assert_array_equal(X_res[np.arange(len(X))].mag, X.mag)
+    assert not X_res.meta["synthetic"][: len(X)].any() and X_res.meta["synthetic"][len(X) :].all()
+    np.testing.assert_array_equal(X.mag, X_copy.mag)
+    assert "synthetic" not in X.meta.columns
+    # the prototypes of each class are spread evenly over its curves
+    protos = X_res.meta["prototype"][len(X) :].to_numpy()
+    assert set(y[protos]) == {"DSct", "RRab"}
+
+
+def fake_y(counts):
+    return np.array([c for c, n in counts.items() for _ in range(n)], dtype=object)
+
+
+@pytest.mark.parametrize(
+    "strategy, expected",
+    [
+        ("auto", {"b": 6, "c": 8}),
+        ("not majority", {"b": 6, "c": 8}),
+        ("minority", {"c": 8}),
+        ("all", {"a": 0, "b": 6, "c": 8}),
+        ({"c": 5}, {"c": 3}),
+        (lambda y: {"b": 6}, {"b": 2}),
+    ],
+)
+def test_sampling_strategies_resolve_like_imblearn(strategy, expected):
+    y = fake_y({"a": 10, "b": 4, "c": 2})
+    X = LightCurves(np.arange(80.0), np.zeros(80), np.ones(80), np.arange(0, 81, 5))
+    aug = DuplicateAugmenter(sampling_strategy=strategy, random_state=0).fit(X, y)
+    assert {k: int(v) for k, v in aug.sampling_strategy_.items()} == expected
+
+
+def test_sampling_strategy_float_binary_and_errors():
+    X = LightCurves(np.arange(60.0), np.zeros(60), np.ones(60), np.arange(0, 61, 5))
+    y2 = fake_y({"a": 10, "b": 2})
+    aug = DuplicateAugmenter(sampling_strategy=0.5).fit(X, y2)
+    assert dict(aug.sampling_strategy_) == {"b": 3}
+    y3 = fake_y({"a": 8, "b": 2, "c": 2})
+    with pytest.raises(ValueError, match="can be a float only when the type of target is binary"):
+        DuplicateAugmenter(sampling_strategy=0.5).fit(X, y3)
+    with pytest.raises(ValueError, match="should be greater or equal to the original number"):
+        DuplicateAugmenter(sampling_strategy={"a": 3}).fit(X, y3)
+    with pytest.raises(ValueError, match="'sampling_strategy' parameter .* Got 'most' instead"):
+        DuplicateAugmenter(sampling_strategy="most").fit(X, y3)
+    with pytest.raises(ValueError, match="X has 12 light curves but y has 3 labels"):
+        DuplicateAugmenter().fit(X, ["a", "b", "a"])
+
+
+def test_gp_parameter_validation(data):
+    X, y = data
+    with pytest.raises(ValueError, match="'length_scale' parameter .* Got -1"):
+        GPLightCurveAugmenter(length_scale=-1).fit(X, y)
+    with pytest.raises(ValueError, match="'wrap' parameter"):
+        GPLightCurveAugmenter(wrap=2.0).fit(X, y)
+    no_period = X.with_points(meta=X.meta.drop(columns="period"))
+    with pytest.raises(ValueError, match="no 'period' in meta"):
+        GPLightCurveAugmenter(sampling_strategy={"DSct": 8}).fit(no_period, y)
+
+
+def test_parallel_fits_and_draws_match_serial(data):
+    X, y = data
+    kw = dict(sampling_strategy={"DSct": 9}, wrap=False, random_state=1)
+    one = GPLightCurveAugmenter(n_jobs=1, **kw).fit_resample(X, y)[0]
+    two = GPLightCurveAugmenter(n_jobs=2, **kw).fit_resample(X, y)[0]
+    np.testing.assert_array_equal(one.time, two.time)
+    np.testing.assert_allclose(one.mag, two.mag, rtol=1e-12)
+
+
+def test_clone_and_params_round_trip():
+    aug = GPLightCurveAugmenter(sampling_strategy={"x": 3}, length_scale=0.2, wrap=True, random_state=4)
+    params = aug.get_params()
+    assert params["wrap"] is True and params["length_scale"] == 0.2
+    twin = clone(aug)
+    assert twin.get_params() == params and twin is not aug
+    assert clone(aug.set_params(wrap=False)).wrap is False
+
+
+def test_works_as_an_imblearn_pipeline_step(data):
+    X, y = data
+    model = Pipeline(
+        [
+            ("augment", GPLightCurveAugmenter(sampling_strategy={"DSct": 10}, wrap=False, random_state=0)),
+            ("classify", make_pipeline(PeriodicFeatures(), HistGradientBoostingClassifier(max_iter=15))),
+        ]
+    )
+    model.fit(X, y)
+    assert model.named_steps["augment"].gp_params_.shape[0] == np.sum(y == "DSct")
+    pred = model.predict(X)
+    assert pred.shape == (len(X),) and set(pred) <= set(y)
+
+
+def test_duplicate_augmenter_copies_prototypes():
+    rng = np.random.default_rng(0)
+    X = LightCurves(np.arange(40.0), rng.random(40), np.ones(40), np.arange(0, 41, 5),
+                    pd.DataFrame({"period": np.arange(1.0, 9.0)}))
+    y = fake_y({"a": 6, "b": 2})
+    X_res, y_res = DuplicateAugmenter(random_state=0).fit_resample(X, y)
+    assert Counter(y_res) == {"a": 6, "b": 6}
+    for k in range(8, 12):
+        p = int(X_res.meta["prototype"][k])
+        assert y[p] == "b"
+        np.testing.assert_array_equal(X_res[k].mag, X[p].mag)
+        assert X_res.meta["period"][k] == X.meta["period"][p]
+
+
+def test_spread_prototypes_is_even():
+    rng = np.random.default_rng(0)
+    p = spread_prototypes(np.arange(10, 17), 30, rng)
+    counts = np.bincount(p)[10:]
+    assert p.size == 30 and counts.min() == 4 and counts.max() == 5
+    assert spread_prototypes(np.arange(3), 0, rng).size == 0
+    with pytest.raises(ValueError, match="cannot draw 2 prototypes from an empty class"):
+        spread_prototypes([], 2, rng)

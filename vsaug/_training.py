@@ -1,0 +1,329 @@
+"""Shared machinery of the Keras light-curve classifiers (no Keras import here).
+
+:class:`KerasLightCurveClassifier` holds what the multi-input RNN and the
+compound RNN+CNN have in common: parameter checks, the training loop over
+length-grouped batches with a seeded per-epoch shuffle, keeping the best
+epoch's weights, batched prediction, pickling (the network travels as the
+bytes of a native ``.keras`` archive) and ``save``/``load``. Subclasses say
+how to encode light curves (``_encode``), how to build the network
+(``_build_model``) and which arrays a batch feeds it (``_batch_inputs``).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils import check_random_state, column_or_1d
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.validation import check_is_fitted
+from tqdm.auto import tqdm
+
+from .lightcurves import as_light_curves
+from .sequences import EncodedSequences, length_grouped_batches, pad_batch, random_batches
+
+__all__ = ["KerasLightCurveClassifier", "NetworkInputs", "balanced_accuracy"]
+
+_MAX_SEED = np.iinfo(np.int32).max
+
+
+@dataclass
+class NetworkInputs:
+    """Everything a network reads about a set of curves, ready to batch.
+
+    Attributes
+    ----------
+    seq : EncodedSequences
+        Step sequences, flat.
+    scalars : ndarray of shape (n_curves, n_scalars), float32
+        Standardised scalar features.
+    """
+
+    seq: EncodedSequences
+    scalars: np.ndarray
+
+    def __len__(self):
+        return len(self.seq)
+
+    @property
+    def lengths(self):
+        return self.seq.lengths
+
+
+def balanced_accuracy(y_true, y_pred, n_classes):
+    """Mean recall over the classes present in ``y_true`` (integer labels)."""
+    counts = np.bincount(y_true, minlength=n_classes)
+    hits = np.bincount(y_true[y_true == y_pred], minlength=n_classes)
+    present = counts > 0
+    return float(np.mean(hits[present] / counts[present]))
+
+
+def _check_units(value, name, *, allow_empty=False):
+    """A tuple of positive ints (layer widths)."""
+    values = tuple(value) if isinstance(value, (tuple, list)) else None
+    if (
+        values is None
+        or (not values and not allow_empty)
+        or not all(isinstance(v, Integral) and not isinstance(v, bool) and v > 0 for v in values)
+    ):
+        need = "a tuple of positive ints" + (" (may be empty)" if allow_empty else "")
+        raise ValueError(f"{name} must be {need}, got {value!r}")
+    return values
+
+
+class KerasLightCurveClassifier(ClassifierMixin, BaseEstimator):
+    """Base class: training loop, prediction and persistence of the networks."""
+
+    _parameter_constraints = {
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "predict_batch_size": [Interval(Integral, 1, None, closed="left")],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "pad_multiple": [Interval(Integral, 1, None, closed="left")],
+        "group_by_length": ["boolean"],
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False  # X is LightCurves, not a 2-D array
+        return tags
+
+    # ------------------------------------------------------------ subclass API
+    def _encode(self, X, *, fit):
+        """Return NetworkInputs for ``X`` (learning the scalings when ``fit``)."""
+        raise NotImplementedError
+
+    def _build_model(self, n_classes, seed):
+        """Return the compiled Keras model."""
+        raise NotImplementedError
+
+    def _check_architecture(self):
+        """Check parameters that ``_parameter_constraints`` cannot express."""
+
+    def _batch_inputs(self, data, index, length):
+        """Arrays fed to the network for the curves ``index`` of ``data``."""
+        seq = pad_batch(data.seq, index, multiple=self.pad_multiple, length=length)
+        inputs = [seq]
+        if data.scalars.shape[1]:
+            inputs.append(data.scalars[index])
+        return inputs
+
+    # ------------------------------------------------------------ validation
+    def _check_y(self, X, y, *, fit, what="y"):
+        y = column_or_1d(y, warn=True)
+        if y.shape[0] != len(X):
+            raise ValueError(f"{what} has {y.shape[0]} labels but there are {len(X)} light curves")
+        if fit:
+            self.classes_, y_idx = np.unique(y, return_inverse=True)
+            if self.classes_.size < 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs at least 2 classes in y, got "
+                    f"{self.classes_.size} ({self.classes_.tolist()})"
+                )
+            return y_idx
+        unknown = ~np.isin(y, self.classes_)
+        if unknown.any():
+            i = int(np.flatnonzero(unknown)[0])
+            label = y[i].item() if isinstance(y[i], np.generic) else y[i]
+            raise ValueError(
+                f"{what}: {X.star_name(i)} has label {label!r}, which is not in the training "
+                f"classes {self.classes_.tolist()}"
+            )
+        return np.searchsorted(self.classes_, y)
+
+    def _sample_weights(self, y_idx, sample_weight):
+        weights = None
+        if self.class_weight is not None:
+            cw = self.class_weight
+            if isinstance(cw, dict):
+                unknown = set(cw) - set(self.classes_.tolist())
+                if unknown:
+                    raise ValueError(
+                        f"class_weight names classes {sorted(map(str, unknown))} that are not "
+                        f"in y (classes: {self.classes_.tolist()})"
+                    )
+                cw = {np.searchsorted(self.classes_, k): v for k, v in cw.items()}
+            weights = compute_sample_weight(cw, y_idx)
+        if sample_weight is not None:
+            sw = np.asarray(sample_weight, dtype=np.float64)
+            if sw.shape != y_idx.shape or np.any(~np.isfinite(sw)) or np.any(sw < 0):
+                raise ValueError(
+                    f"sample_weight must be {y_idx.size} finite non-negative values, got "
+                    f"shape {sw.shape}"
+                )
+            weights = sw if weights is None else weights * sw
+        return None if weights is None else weights.astype(np.float32)
+
+    # ---------------------------------------------------------------- training
+    def _setup_fit(self, X, y, validation_data, sample_weight, *, random_state=None):
+        """Validate, encode, and draw seeds; returns what the loop needs.
+
+        ``random_state`` overrides ``self.random_state`` (a subclass that
+        already drew from it passes its generator on).
+        """
+        self._validate_params()
+        self._check_architecture()
+        X = as_light_curves(X)
+        y_idx = self._check_y(X, y, fit=True)
+        weights = self._sample_weights(y_idx, sample_weight)
+        rng = check_random_state(self.random_state if random_state is None else random_state)
+        model_seed, shuffle_seed = (int(s) for s in rng.randint(_MAX_SEED, size=2))
+        data = self._encode(X, fit=True)
+        val = None
+        if validation_data is not None:
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+                raise ValueError("validation_data must be a pair (X_val, y_val)")
+            X_val = as_light_curves(validation_data[0])
+            val = (self._encode(X_val, fit=False),
+                   self._check_y(X_val, validation_data[1], fit=False, what="validation_data"))
+        return data, y_idx, weights, val, model_seed, np.random.default_rng(shuffle_seed)
+
+    def _epoch_batches(self, lengths, rng, batch_size):
+        if self.group_by_length:
+            return length_grouped_batches(lengths, batch_size, rng=rng, bucket_width=self.pad_multiple)
+        return random_batches(lengths.size, batch_size, rng=rng)
+
+    def _batch_length(self, data):
+        """Padded length of every batch in the naive mode (None when grouping)."""
+        if self.group_by_length:
+            return None
+        longest = int(data.lengths.max())
+        return -(-longest // self.pad_multiple) * self.pad_multiple
+
+    def _train(self, model, data, y_idx, weights, val, rng, epochs=None):
+        """Run the epochs; keep the best validation epoch's weights."""
+        epochs = self.epochs if epochs is None else epochs
+        n_classes = self.classes_.size
+        targets = np.eye(n_classes, dtype=np.float32)[y_idx]
+        length = self._batch_length(data)
+        history = {"loss": [], "epoch_seconds": [], "val_loss": [], "val_balanced_accuracy": []}
+        best, best_weights, best_epoch = None, None, epochs
+        for epoch in range(epochs):
+            batches = self._epoch_batches(data.lengths, rng, self.batch_size)
+            bar = tqdm(batches, desc=f"epoch {epoch + 1}/{epochs}", unit="batch",
+                       disable=not self.verbose, leave=bool(self.verbose))
+            total, start = 0.0, time.perf_counter()
+            for index in bar:
+                loss = model.train_on_batch(
+                    self._batch_inputs(data, index, length), targets[index],
+                    sample_weight=None if weights is None else weights[index])
+                total += float(loss) * index.size
+                bar.set_postfix(loss=f"{float(loss):.4f}", refresh=False)
+            history["loss"].append(total / len(data))
+            history["epoch_seconds"].append(time.perf_counter() - start)
+            if val is not None:
+                proba = self._predict_inputs(model, val[0])
+                score = balanced_accuracy(val[1], proba.argmax(axis=1), n_classes)
+                val_loss = float(-np.mean(np.log(np.clip(proba[np.arange(len(val[1])), val[1]],
+                                                         1e-12, None))))
+                history["val_balanced_accuracy"].append(score)
+                history["val_loss"].append(val_loss)
+                if self.verbose:
+                    bar.write(f"epoch {epoch + 1}: loss {history['loss'][-1]:.4f}, val_loss "
+                              f"{val_loss:.4f}, val_balanced_accuracy {score:.4f}")
+                # Best balanced accuracy; ties go to the lower validation loss.
+                if best is None or (score, -val_loss) > best:
+                    best, best_weights, best_epoch = (score, -val_loss), model.get_weights(), epoch + 1
+        if best_weights is not None:
+            model.set_weights(best_weights)
+        self.history_ = {k: v for k, v in history.items() if v}
+        self.best_epoch_ = best_epoch
+        return model
+
+    # -------------------------------------------------------------- prediction
+    def _predict_inputs(self, model, data):
+        n = len(data)
+        proba = np.empty((n, self.classes_.size), dtype=np.float64)
+        if self.group_by_length:
+            batches = length_grouped_batches(data.lengths, self.predict_batch_size)
+        else:
+            batches = random_batches(n, self.predict_batch_size)
+        length = self._batch_length(data)
+        for index in batches:
+            proba[index] = np.asarray(model.predict_on_batch(self._batch_inputs(data, index, length)))
+        return proba
+
+    def predict_proba(self, X):
+        """Class probabilities of every light curve.
+
+        Parameters
+        ----------
+        X : LightCurves or convertible
+            Curves with ``meta['period']`` and the scalar feature columns.
+
+        Returns
+        -------
+        ndarray of shape (n_curves, n_classes)
+            Columns in the order of ``classes_``.
+        """
+        check_is_fitted(self, "model_")
+        X = as_light_curves(X)
+        return self._predict_inputs(self.model_, self._encode(X, fit=False))
+
+    def predict(self, X):
+        """Most probable class of every light curve.
+
+        Returns
+        -------
+        ndarray of shape (n_curves,)
+        """
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    # ------------------------------------------------------------- persistence
+    def __getstate__(self):
+        state = dict(super().__getstate__())  # may be self.__dict__ itself: never mutate it
+        model = state.pop("model_", None)
+        if model is not None:
+            from ._networks import model_to_bytes
+
+            state["_model_bytes"] = model_to_bytes(model)
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        data = state.pop("_model_bytes", None)
+        super().__setstate__(state)
+        if data is not None:
+            from ._networks import model_from_bytes
+
+            self.model_ = model_from_bytes(data)
+
+    def save(self, path):
+        """Write the fitted classifier to ``path`` with :func:`vsaug.save`.
+
+        The file is a joblib dump of the estimator; the network inside is
+        the bytes of a native Keras ``.keras`` archive. Read it back with
+        :meth:`load` (or :func:`vsaug.load`).
+
+        Returns
+        -------
+        path : str or path-like
+        """
+        from .persistence import save
+
+        return save(self, path)
+
+    @classmethod
+    def load(cls, path):
+        """Read a classifier written by :meth:`save`.
+
+        Raises
+        ------
+        TypeError
+            If the file holds another kind of estimator.
+        """
+        from .persistence import load
+
+        estimator = load(path)
+        if not isinstance(estimator, cls):
+            raise TypeError(f"{path} holds a {type(estimator).__name__}, not a {cls.__name__}")
+        return estimator

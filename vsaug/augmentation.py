@@ -1,0 +1,563 @@
+"""Over-sampling light curves: Gaussian-process synthetics (DESIGN 1.2).
+
+:class:`GPLightCurveAugmenter` follows imbalanced-learn's sampler contract
+(``fit_resample(X, y)`` returns the originals followed by the synthetics,
+``sampling_strategy`` as imbalanced-learn resolves it) but takes ragged
+:class:`~vsaug.LightCurves`, which imbalanced-learn's own base class would
+reject as not 2-D. Unlike imbalanced-learn's samplers it separates fitting
+from drawing: :meth:`~GPLightCurveAugmenter.fit` fits one GP per prototype,
+and :meth:`~GPLightCurveAugmenter.sample` draws any number of fresh
+synthetics from those cached fits without refitting, which is what the
+bagging ensemble needs for every bag.
+
+:class:`DuplicateAugmenter` has the same interface and tops classes up with
+copies of randomly chosen real curves: the cheap baseline.
+"""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+from scipy.special import ndtr, ndtri
+from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, column_or_1d
+from threadpoolctl import threadpool_limits
+
+from ._ragged import (
+    gather_segments,
+    lengths_to_offsets,
+    segment_mean,
+    segment_positions,
+    segment_sort,
+)
+from .gp import _chunks, fit_curves, predict_curve, wrap_margin
+from .lightcurves import LightCurves, as_light_curves
+
+__all__ = ["GPLightCurveAugmenter", "DuplicateAugmenter"]
+
+_TRUNCATE = 3.0  # noise is truncated at this many sigma
+# Intervals of the phase grid on which the predictive variance is computed
+# exactly and then interpolated (see vsaug.gp.predict_curve). On CRTS curves
+# 256 reproduces the exact deviations to 2e-4 (mean relative difference)
+# at a third of the cost for 2,000 new phases, and the cost no longer grows
+# with the number of synthetics per prototype.
+VAR_GRID = 256
+_SYNTHETIC_COLUMNS = ("synthetic", "prototype", "donor", "phase_shift")
+
+
+def _generator(random_state):
+    """A ``numpy.random.Generator`` from anything ``random_state`` may be.
+
+    ``None`` gives fresh OS entropy (never numpy's global generator); an int,
+    a ``RandomState`` or a ``Generator`` give repeatable draws.
+    """
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if random_state is None:
+        return np.random.default_rng()
+    seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
+    return np.random.default_rng(seed)
+
+
+def spread_prototypes(members, n, rng):
+    """Choose ``n`` prototypes from ``members`` as evenly as possible.
+
+    Every member is used ``n // len(members)`` times and a random subset of
+    them once more, so no curve is over-represented by chance.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = spread_prototypes(np.array([3, 5, 9]), 7, np.random.default_rng(0))
+    >>> sorted(np.bincount(p, minlength=10)[[3, 5, 9]].tolist())
+    [2, 2, 3]
+    """
+    members = np.asarray(members, dtype=np.int64)
+    if n <= 0:
+        return np.zeros(0, dtype=np.int64)
+    if members.size == 0:
+        raise ValueError(f"cannot draw {n} prototypes from an empty class")
+    whole, rest = divmod(int(n), members.size)
+    extra = rng.choice(members, rest, replace=False)
+    return np.concatenate([np.tile(members, whole), extra])
+
+
+class _BaseAugmenter(BaseEstimator):
+    """Sampling strategy, ``fit_resample`` and prototype bookkeeping."""
+
+    _parameter_constraints = {
+        "sampling_strategy": [
+            Interval(Real, 0, None, closed="right"),
+            StrOptions({"auto", "minority", "not minority", "not majority", "all"}),
+            dict,
+            callable,
+        ],
+        "random_state": ["random_state"],
+    }
+
+    def _check_xy(self, X, y):
+        X = as_light_curves(X)
+        y = column_or_1d(np.asarray(y), warn=True)
+        if y.shape[0] != len(X):
+            raise ValueError(f"X has {len(X)} light curves but y has {y.shape[0]} labels")
+        return X, y
+
+    def fit(self, X, y):
+        """Resolve ``sampling_strategy`` and prepare every targeted class.
+
+        Parameters
+        ----------
+        X : LightCurves or convertible, n_curves curves
+            Training curves; they also lend their cadences to synthetics.
+        y : array-like of shape (n_curves,)
+            Class labels.
+
+        Returns
+        -------
+        self
+        """
+        from imblearn.utils import check_sampling_strategy
+
+        self._validate_params()
+        X, y = self._check_xy(X, y)
+        self.sampling_strategy_ = check_sampling_strategy(
+            self.sampling_strategy, y, "over-sampling"
+        )
+        self.X_, self.y_ = X, y
+        targeted = [c for c, n in self.sampling_strategy_.items() if n > 0]
+        self._fit_prototypes(np.flatnonzero(np.isin(y, targeted)))
+        self._rng = _generator(self.random_state)
+        return self
+
+    def fit_resample(self, X, y):
+        """Fit and return the originals followed by the synthetic curves.
+
+        Parameters
+        ----------
+        X : LightCurves or convertible, n_curves curves
+        y : array-like of shape (n_curves,)
+
+        Returns
+        -------
+        X_resampled : LightCurves
+            ``X`` (meta gains ``synthetic=False``) followed by the synthetics
+            (``synthetic=True``), class by class in the order of
+            ``sampling_strategy_``.
+        y_resampled : ndarray of shape (n_curves + n_synthetic,)
+        """
+        self.fit(X, y)
+        prototypes = [
+            spread_prototypes(np.flatnonzero(self.y_ == c), n, self._rng)
+            for c, n in self.sampling_strategy_.items()
+        ]
+        prototypes = np.concatenate([np.zeros(0, dtype=np.int64), *prototypes])
+        synthetic = self.sample(prototypes)
+        originals = _mark_originals(self.X_)
+        X_res = LightCurves.concatenate([originals, synthetic])
+        return X_res, np.concatenate([self.y_, self.y_[prototypes]])
+
+    def sample(self, prototypes, *, random_state=None):
+        """Draw one synthetic curve per entry of ``prototypes``; no refitting.
+
+        Parameters
+        ----------
+        prototypes : array-like of int, shape (n_synthetic,)
+            Indices into ``X_`` of fitted curves; repeats give independent
+            synthetics of the same prototype.
+        random_state : int, RandomState, Generator or None
+            ``None`` draws from the augmenter's own generator (seeded by
+            ``random_state`` at ``fit``), so successive calls differ while
+            the sequence of calls repeats.
+
+        Returns
+        -------
+        LightCurves
+            ``n_synthetic`` curves; their meta is the prototype's plus
+            ``synthetic=True``, ``prototype``, ``donor`` (the curve that lent
+            its cadence) and ``phase_shift`` (in periods). Their labels are
+            ``y_[prototypes]``.
+        """
+        return self.sample_batches([prototypes], [random_state])[0]
+
+    def sample_batches(self, prototype_batches, random_states):
+        """Several independent :meth:`sample` calls sharing the work.
+
+        ``sample_batches([p1, p2], [s1, s2])`` equals
+        ``[sample(p1, random_state=s1), sample(p2, random_state=s2)]``, but a
+        prototype used by several batches is prepared once.
+
+        Parameters
+        ----------
+        prototype_batches : list of array-like of int
+        random_states : list
+            One ``random_state`` per batch.
+
+        Returns
+        -------
+        list of LightCurves
+        """
+        check_is_fitted(self, "sampling_strategy_")
+        if len(prototype_batches) != len(random_states):
+            raise ValueError(
+                f"got {len(prototype_batches)} prototype batches but "
+                f"{len(random_states)} random states"
+            )
+        batches = [self._check_prototypes(p) for p in prototype_batches]
+        rngs = [self._rng if s is None else _generator(s) for s in random_states]
+        return self._sample_batches(batches, rngs)
+
+    def _check_prototypes(self, prototypes):
+        p = np.asarray(prototypes)
+        if p.ndim != 1 or (p.size and not np.issubdtype(p.dtype, np.integer)):
+            raise ValueError(
+                f"prototypes must be a 1-D array of integer indices into X_; got "
+                f"shape {p.shape} and dtype {p.dtype}"
+            )
+        p = p.astype(np.int64)
+        bad = p[(p < 0) | (p >= len(self.X_))]
+        if bad.size:
+            raise ValueError(
+                f"prototype index {bad[0]} is out of range for the {len(self.X_)} "
+                "training curves in X_"
+            )
+        missing = p[~self._fitted_mask[p]]
+        if missing.size:
+            i = int(missing[0])
+            raise ValueError(
+                f"prototype {self.X_.star_name(i)} (class {self.y_[i]!r}) has no "
+                f"fit; fitted classes: {sorted(map(str, self._fitted_classes()))}. "
+                "Widen sampling_strategy to cover its class"
+            )
+        return p
+
+    def _fitted_classes(self):
+        return np.unique(self.y_[self._fitted_mask])
+
+
+def _mark_originals(X):
+    meta = X.meta.copy()
+    defaults = {"synthetic": False, "prototype": -1, "donor": -1, "phase_shift": 0.0}
+    for column, value in defaults.items():
+        if column not in meta.columns:
+            meta[column] = value
+    return X.with_points(meta=meta)
+
+
+def _synthetic_meta(X, prototypes, donors, shifts):
+    meta = X.meta.iloc[prototypes].reset_index(drop=True)
+    meta["synthetic"] = True
+    meta["prototype"] = prototypes
+    meta["donor"] = donors
+    meta["phase_shift"] = shifts
+    return meta
+
+
+class GPLightCurveAugmenter(_BaseAugmenter):
+    """Gaussian-process over-sampler of folded light curves (DESIGN 1.2).
+
+    For every prototype (a real curve of a targeted class) a GP with
+    george's Matern-5/2 kernel is fitted once in normalised phase (see
+    :mod:`vsaug.gp` for the model and its fallback chain). A synthetic curve
+    takes the cadence of a randomly chosen real training curve with at least
+    as many points (a random subset of its times, as many as the
+    prototype has), folded on the prototype's period; the GP mean and
+    variance are predicted at those phases; the predictive deviations are
+    scaled so their mean equals the prototype's mean error and become the
+    synthetic errors; Gaussian noise with those deviations, truncated at 3
+    sigma, is added; and the curve is shifted by a random fraction of a
+    period.
+
+    Parameters
+    ----------
+    sampling_strategy : float, str, dict or callable, default="auto"
+        As in imbalanced-learn over-samplers: ``"auto"`` (= ``"not
+        majority"``), ``"minority"``, ``"not minority"``, ``"all"`` bring
+        the targeted classes to the size of the largest; a dict maps a class
+        to its target count; a float (binary problems only) is the wanted
+        ratio of minority to majority; a callable takes ``y`` and returns
+        such a dict.
+    length_scale : float, default=0.1
+        Starting Matern length scale, in phase.
+    wrap : bool or float, default=False
+        Copy this fraction of a period of the folded curve to each side
+        before fitting (``True``: a whole period), so the GP knows that
+        phase 0.99 meets phase 0.01. It matters for sparse curves with gaps
+        at the edges; on CRTS a quarter period made every fit two to five
+        times slower (a whole period about twelve) and did not help the
+        classifier (``benchmarks/notes/augment.md``), hence off by default.
+    n_jobs : int, default=None
+        Workers (joblib) for fitting and predicting. Results do not depend
+        on it.
+    random_state : int, RandomState instance or None, default=None
+        Seeds every draw (cadence donors, point subsets, noise, phase
+        shifts). The fits themselves are deterministic.
+    verbose : int, default=0
+        Progress bars for fitting.
+
+    Attributes
+    ----------
+    sampling_strategy_ : OrderedDict
+        Class -> number of synthetics ``fit_resample`` adds.
+    X_ : LightCurves
+        The training curves (prototypes and cadence donors).
+    y_ : ndarray of shape (n_curves,)
+    gp_params_ : pandas.DataFrame
+        One row per fitted prototype, indexed by its position in ``X_``:
+        ``log_amp2``, ``log_metric``, ``jitter``, ``mean``, ``nll`` and
+        ``fallback``.
+    fallbacks_ : pandas.Series
+        ``gp_params_["fallback"]``: which step of the fallback chain each fit
+        needed (``"none"``, ``"restart"``, ``"jitter"``, ``"default"``).
+    n_fallbacks_ : int
+        How many fits needed any fallback.
+
+    See Also
+    --------
+    DuplicateAugmenter : Same interface, copies of real curves.
+    BaggingAugmentedEnsemble : Draws fresh synthetics for every bag.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from vsaug import GPLightCurveAugmenter
+    >>> from vsaug.datasets import make_light_curves
+    >>> X, y = make_light_curves(30, classes=["RRab", "DSct"], n_points=(20, 40),
+    ...                          random_state=0)
+    >>> int(np.sum(y == "DSct"))
+    6
+    >>> aug = GPLightCurveAugmenter(sampling_strategy={"DSct": 8}, random_state=0)
+    >>> X_res, y_res = aug.fit_resample(X, y)
+    >>> len(X_res), int(np.sum(y_res == "DSct")), aug.n_fallbacks_
+    (32, 8, 0)
+
+    Ten more synthetics of the first DSct star, from the cached fit:
+
+    >>> star = int(np.flatnonzero(y == "DSct")[0])
+    >>> S = aug.sample(np.full(10, star), random_state=1)
+    >>> bool(np.all(S.lengths == X.lengths[star])), bool(S.meta["synthetic"].all())
+    (True, True)
+    """
+
+    _parameter_constraints = {
+        **_BaseAugmenter._parameter_constraints,
+        "length_scale": [Interval(Real, 0, None, closed="neither")],
+        "wrap": ["boolean", Interval(Real, 0, 1, closed="both")],
+        "n_jobs": [Integral, None],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        sampling_strategy="auto",
+        length_scale=0.1,
+        wrap=False,
+        n_jobs=None,
+        random_state=None,
+        verbose=0,
+    ):
+        self.sampling_strategy = sampling_strategy
+        self.length_scale = length_scale
+        self.wrap = wrap
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _fit_prototypes(self, indices):
+        self.X_.require("period")
+        self.gp_params_ = fit_curves(
+            self.X_,
+            indices,
+            length_scale=self.length_scale,
+            wrap=self.wrap,
+            n_jobs=self.n_jobs,
+            verbose=self.verbose,
+        )
+        self.fallbacks_ = self.gp_params_["fallback"]
+        self.n_fallbacks_ = int((self.fallbacks_ != "none").sum())
+        self._fitted_mask = np.zeros(len(self.X_), dtype=bool)
+        self._fitted_mask[indices] = True
+
+    # ------------------------------------------------------------- drawing
+    def _draw(self, prototypes, rng):
+        """All random choices of one batch, made up front in a fixed order."""
+        X = self.X_
+        n_points = X.lengths[prototypes]
+        donors = _draw_donors(X.lengths, n_points, rng)
+        flat, donor_offsets = gather_segments(X.offsets, donors)
+        # A random subset of each donor's points: sort random keys within
+        # every donor and keep the first n_points of the prototype.
+        perm = segment_sort(rng.random(flat.size), donor_offsets)
+        keep = segment_positions(donor_offsets) < np.repeat(n_points, np.diff(donor_offsets))
+        chosen = flat[perm[keep]]
+        offsets = lengths_to_offsets(n_points)
+        time = X.time[chosen]
+        time = time[segment_sort(time, offsets)]
+        shift = rng.random(prototypes.size)
+        uniform = rng.random(time.size)
+        z = ndtri(ndtr(-_TRUNCATE) + uniform * (ndtr(_TRUNCATE) - ndtr(-_TRUNCATE)))
+        return {
+            "prototypes": prototypes,
+            "donors": donors,
+            "offsets": offsets,
+            "time": time,
+            "shift": shift,
+            "z": z,
+        }
+
+    def _phase_of(self, prototypes, time, offsets):
+        """Phase of ``time`` folded on each prototype's period and epoch."""
+        period = self.X_.require("period")[prototypes]
+        t0 = np.zeros(prototypes.size)
+        if "t0" in self.X_.meta.columns:
+            t0 = np.nan_to_num(self.X_.meta["t0"].to_numpy(dtype=np.float64, na_value=np.nan))
+            t0 = t0[prototypes]
+        lengths = np.diff(offsets)
+        cycles = (time - np.repeat(t0, lengths)) / np.repeat(period, lengths)
+        ph = cycles - np.floor(cycles)
+        ph[ph >= 1.0] = 0.0
+        return ph
+
+    def _sample_batches(self, batches, rngs):
+        plans = [self._draw(p, rng) for p, rng in zip(batches, rngs)]
+        for plan in plans:
+            plan["phase"] = self._phase_of(plan["prototypes"], plan["time"], plan["offsets"])
+        mu, var = self._predict_plans(plans)
+        out, start = [], 0
+        for plan in plans:
+            stop = start + plan["time"].size
+            out.append(self._assemble(plan, mu[start:stop], var[start:stop]))
+            start = stop
+        return out
+
+    def _predict_plans(self, plans):
+        """GP mean and variance at every drawn phase, one GP per prototype."""
+        point_proto = np.concatenate(
+            [np.repeat(p["prototypes"], np.diff(p["offsets"])) for p in plans]
+        )
+        new_phase = np.concatenate([p["phase"] for p in plans])
+        order = np.argsort(point_proto, kind="stable")
+        unique, counts = np.unique(point_proto[order], return_counts=True)
+        if unique.size == 0:
+            return np.zeros(0), np.zeros(0)
+        groups = np.split(new_phase[order], np.cumsum(counts)[:-1])
+        X = self.X_.take(unique)
+        from .folding import phase as fold_phase
+
+        ph = np.split(fold_phase(X), X.offsets[1:-1])
+        mags = np.split(X.mag, X.offsets[1:-1])
+        errs = np.split(X.err, X.offsets[1:-1])
+        params = self.gp_params_.loc[unique, ["log_amp2", "log_metric", "jitter", "mean"]]
+        params = params.to_numpy()
+        tasks = (
+            delayed(_predict_chunk)(
+                params[c], [ph[i] for i in c], [mags[i] for i in c],
+                [errs[i] for i in c], [groups[i] for i in c], self.wrap,
+            )
+            for c in _chunks(unique.size, self.n_jobs)
+        )
+        results = Parallel(n_jobs=self.n_jobs)(tasks)
+        mu_sorted = np.concatenate([r[0] for r in results])
+        var_sorted = np.concatenate([r[1] for r in results])
+        mu, var = np.empty_like(mu_sorted), np.empty_like(var_sorted)
+        mu[order], var[order] = mu_sorted, var_sorted
+        return mu, var
+
+    def _assemble(self, plan, mu, var):
+        prototypes, offsets = plan["prototypes"], plan["offsets"]
+        if prototypes.size == 0:
+            return _empty_like(self.X_)
+        lengths = np.diff(offsets)
+        proto_err = segment_mean(self.X_.err, self.X_.offsets)[prototypes]
+        sd = np.sqrt(var)
+        # Keep every error positive even where the GP is (numerically) certain.
+        floor = 1e-6 * np.maximum(np.maximum.reduceat(sd, offsets[:-1]), 1e-300)
+        sd = np.maximum(sd, np.repeat(floor, lengths))
+        err = sd * np.repeat(proto_err / segment_mean(sd, offsets), lengths)
+        mag = mu + plan["z"] * err
+        period = self.X_.require("period")[prototypes]
+        time = plan["time"] + np.repeat(plan["shift"] * period, lengths)
+        meta = _synthetic_meta(self.X_, prototypes, plan["donors"], plan["shift"])
+        return LightCurves(time, mag, err, offsets, meta, copy=False)
+
+
+def _draw_donors(lengths, n_points, rng):
+    """For each synthetic, a random curve with at least ``n_points`` points."""
+    order = np.argsort(lengths, kind="stable")
+    first = np.searchsorted(lengths[order], n_points, side="left")
+    count = lengths.size - first
+    pick = first + np.minimum((rng.random(n_points.size) * count).astype(np.int64), count - 1)
+    return order[pick]
+
+
+def _predict_chunk(params, phases, mags, errs, new_phases, wrap):
+    mus, variances = [], []
+    with threadpool_limits(limits=1, user_api="blas"):
+        for row, ph, m, e, new in zip(params, phases, mags, errs, new_phases):
+            mu, var = predict_curve(row, ph, m, e, new, wrap=wrap, var_grid=VAR_GRID)
+            mus.append(mu)
+            variances.append(var)
+    return np.concatenate(mus), np.concatenate(variances)
+
+
+def _empty_like(X):
+    meta = X.meta.iloc[:0].copy()
+    for column in _SYNTHETIC_COLUMNS:
+        meta[column] = pd.Series(dtype=float)
+    return LightCurves(np.zeros(0), np.zeros(0), np.zeros(0), [0], meta, validate=False)
+
+
+class DuplicateAugmenter(_BaseAugmenter):
+    """Over-sampler that tops classes up with copies of random real curves.
+
+    The cheap baseline to :class:`GPLightCurveAugmenter`, with the same
+    interface (``fit``, ``sample``, ``sample_batches``, ``fit_resample``).
+    A copy is the prototype unchanged, with ``synthetic=True``,
+    ``prototype`` and ``donor`` (both the prototype) and ``phase_shift=0``
+    added to its meta.
+
+    Parameters
+    ----------
+    sampling_strategy : float, str, dict or callable, default="auto"
+        As for :class:`GPLightCurveAugmenter`.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the choice of prototypes in ``fit_resample``.
+
+    Attributes
+    ----------
+    sampling_strategy_ : OrderedDict
+    X_ : LightCurves
+    y_ : ndarray of shape (n_curves,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from vsaug.augmentation import DuplicateAugmenter
+    >>> from vsaug import LightCurves
+    >>> X = LightCurves(np.arange(15.0), np.zeros(15), np.ones(15), [0, 5, 10, 15])
+    >>> X_res, y_res = DuplicateAugmenter(random_state=0).fit_resample(X, ["a", "a", "b"])
+    >>> y_res.tolist()
+    ['a', 'a', 'b', 'b']
+    """
+
+    def __init__(self, *, sampling_strategy="auto", random_state=None):
+        self.sampling_strategy = sampling_strategy
+        self.random_state = random_state
+
+    def _fit_prototypes(self, indices):
+        self._fitted_mask = np.zeros(len(self.X_), dtype=bool)
+        self._fitted_mask[indices] = True
+
+    def _sample_batches(self, batches, rngs):
+        out = []
+        for prototypes in batches:
+            copies = self.X_.take(prototypes)
+            zeros = np.zeros(prototypes.size)
+            meta = _synthetic_meta(self.X_, prototypes, prototypes, zeros)
+            out.append(copies.with_points(meta=meta))
+        return out

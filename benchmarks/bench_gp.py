@@ -43,6 +43,11 @@ def small_classes(y, limit=SPC):
     return names[counts < limit]
 
 
+def fallbacks_per_class(y, table, **kw):
+    classes = pd.Series(y[table.index], index=table.index, name="class")
+    return pd.crosstab(classes, table["fallback"], dropna=False, **kw)
+
+
 def section_fits(X, y, n_sample, wraps):
     rng = np.random.default_rng(0)
     small = np.flatnonzero(np.isin(y, small_classes(y)))
@@ -60,7 +65,7 @@ def section_fits(X, y, n_sample, wraps):
     start = time.perf_counter()
     table = fit_curves(X, small, n_jobs=2)
     seconds = time.perf_counter() - start
-    per_class = pd.crosstab(y[table.index], table["fallback"])
+    per_class = fallbacks_per_class(y, table)
     print(f"[fits] all {small.size} curves of the small classes (library default wrap), "
           f"n_jobs=2: {small.size / seconds:.1f} fits/s; fallbacks per class:\n{per_class}")
 
@@ -138,7 +143,7 @@ def section_all(X, y, save=None):
         table.to_pickle(save)
     print(f"[all] {len(table)} of {len(X)} curves fitted, no exception escaped, "
           f"{len(X) / seconds:.1f} fits/s with n_jobs=2 ({seconds / 60:.1f} min)")
-    print(pd.crosstab(y[table.index], table["fallback"], margins=True))
+    print(fallbacks_per_class(y, table, margins=True))
 
 
 def main():

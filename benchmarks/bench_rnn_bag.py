@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from sklearn.metrics import balanced_accuracy_score, f1_score
+from sklearn.metrics import balanced_accuracy_score, f1_score, recall_score
 from sklearn.model_selection import train_test_split
 
 from vsaug import BaggingAugmentedEnsemble, GPLightCurveAugmenter, MultiInputRNNClassifier
@@ -86,6 +86,9 @@ def main():
           f"{net.best_epoch_}")
     print(f"test: {test.size} curves predicted in {t_pred:.1f} s "
           f"({test.size / t_pred:.0f} curves/s); balanced accuracy {bacc:.3f}, macro F1 {f1:.3f}")
+    recall = recall_score(y[test], pred, labels=bag.classes_, average=None)
+    print("test recall per class: " + ", ".join(
+        f"{c} {r:.2f}" for c, r in zip(bag.classes_, recall)))
 
 
 if __name__ == "__main__":

@@ -100,7 +100,8 @@ def test_noise_is_truncated_at_three_sigma_around_the_gp_mean(fitted):
     S = fitted.sample(np.full(5, proto), random_state=3)
     X = fitted.X_
     lc = X[proto]
-    params = fitted.gp_params_.loc[proto, ["log_amp2", "log_metric", "jitter", "mean"]].to_numpy(float)
+    columns = ["log_amp2", "log_metric", "jitter", "mean"]
+    params = fitted.gp_params_.loc[proto, columns].to_numpy(float)
     ph_proto = (lc.time / lc.meta["period"]) % 1
     pulls = []
     for k in range(len(S)):
@@ -254,7 +255,9 @@ def test_parallel_fits_and_draws_match_serial(data):
 
 
 def test_clone_and_params_round_trip():
-    aug = GPLightCurveAugmenter(sampling_strategy={"x": 3}, length_scale=0.2, wrap=True, random_state=4)
+    aug = GPLightCurveAugmenter(
+        sampling_strategy={"x": 3}, length_scale=0.2, wrap=True, random_state=4
+    )
     params = aug.get_params()
     assert params["wrap"] is True and params["length_scale"] == 0.2
     twin = clone(aug)
@@ -266,8 +269,10 @@ def test_works_as_an_imblearn_pipeline_step(data):
     X, y = data
     model = Pipeline(
         [
-            ("augment", GPLightCurveAugmenter(sampling_strategy={"DSct": 10}, wrap=False, random_state=0)),
-            ("classify", make_pipeline(PeriodicFeatures(), HistGradientBoostingClassifier(max_iter=15))),
+            ("augment", GPLightCurveAugmenter(sampling_strategy={"DSct": 10}, random_state=0)),
+            ("classify", make_pipeline(
+                PeriodicFeatures(), HistGradientBoostingClassifier(max_iter=15)
+            )),
         ]
     )
     model.fit(X, y)

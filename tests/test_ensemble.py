@@ -139,13 +139,15 @@ def test_int_random_state_repeats_and_n_jobs_does_not_matter(data):
     X, y = data
     kw = dict(augmenter=GPLightCurveAugmenter(wrap=False), n_estimators=3,
               samples_per_class=int(np.sum(y == "DSct")) + 12)
-    p1 = BaggingAugmentedEnsemble(fast_member(), n_jobs=1, random_state=5, **kw).fit(X, y).predict_proba(X)
-    p1b = BaggingAugmentedEnsemble(fast_member(), n_jobs=1, random_state=5, **kw).fit(X, y).predict_proba(X)
-    p2 = BaggingAugmentedEnsemble(fast_member(), n_jobs=2, random_state=5, **kw).fit(X, y).predict_proba(X)
-    other = BaggingAugmentedEnsemble(fast_member(), n_jobs=1, random_state=6, **kw).fit(X, y)
+
+    def proba(n_jobs, seed):
+        ens = BaggingAugmentedEnsemble(fast_member(), n_jobs=n_jobs, random_state=seed, **kw)
+        return ens.fit(X, y).predict_proba(X)
+
+    p1, p1b, p2, other = proba(1, 5), proba(1, 5), proba(2, 5), proba(1, 6)
     np.testing.assert_array_equal(p1, p1b)
     np.testing.assert_array_equal(p1, p2)
-    assert not np.array_equal(p1, other.predict_proba(X))
+    assert not np.array_equal(p1, other)
     np.testing.assert_allclose(p1.sum(axis=1), 1.0)
 
 

@@ -79,10 +79,12 @@ def test_matches_a_per_curve_weighted_least_squares_reference():
         )
         coef = np.linalg.lstsq(D / e[:, None], m / e, rcond=None)[0]
         amps = np.hypot(coef[1:4], coef[4:])
-        np.testing.assert_allclose(F.loc[i, ["A1", "A2", "A3"]].to_numpy(float), amps, rtol=1e-5, atol=1e-7)
+        got = F.loc[i, ["A1", "A2", "A3"]].to_numpy(float)
+        np.testing.assert_allclose(got, amps, rtol=1e-5, atol=1e-7)
         resid = m - D @ coef
         w = 1 / e**2
-        assert F["resid_std"][i] == pytest.approx(np.sqrt(np.sum(w * resid**2) / np.sum(w)), rel=1e-5)
+        rms = np.sqrt(np.sum(w * resid**2) / np.sum(w))
+        assert F["resid_std"][i] == pytest.approx(rms, rel=1e-5)
         d = m - m.mean()
         assert F["skew"][i] == pytest.approx(np.mean(d**3) / np.mean(d**2) ** 1.5, rel=1e-8)
 
@@ -144,6 +146,8 @@ def test_input_is_not_modified_and_errors_are_clear():
 
 def test_features_separate_classes_in_a_pipeline():
     X, y = make_light_curves(400, weights="balanced", random_state=4)
-    model = make_pipeline(PeriodicFeatures(), HistGradientBoostingClassifier(max_iter=40, random_state=0))
+    model = make_pipeline(
+        PeriodicFeatures(), HistGradientBoostingClassifier(max_iter=40, random_state=0)
+    )
     score = cross_val_score(model, X, y, cv=3, scoring="balanced_accuracy").mean()
     assert score > 0.6  # chance is 1/11

@@ -94,7 +94,8 @@ def test_extend_copies_the_margin_to_each_side():
 
 def test_wrap_margin_validation():
     assert wrap_margin(True) == 1.0 and wrap_margin(False) == 0.0
-    with pytest.raises(ValueError, match=r"wrap must be True, False or a float in \[0, 1\]; got 1.5"):
+    message = r"wrap must be True, False or a float in \[0, 1\]; got 1.5"
+    with pytest.raises(ValueError, match=message):
         wrap_margin(1.5)
     with pytest.raises(ValueError, match="wrap must be"):
         wrap_margin("yes")
@@ -180,7 +181,9 @@ def test_fit_curves_table_and_parallel_equality():
 
 def test_fit_curves_survives_awkward_curves():
     # five points, a constant curve, one huge outlier, duplicated times
-    t = np.concatenate([np.arange(5.0), np.arange(8.0), np.arange(10.0), np.repeat(np.arange(5.0), 2)])
+    t = np.concatenate(
+        [np.arange(5.0), np.arange(8.0), np.arange(10.0), np.repeat(np.arange(5.0), 2)]
+    )
     mag = np.concatenate([np.ones(5), np.full(8, 12.0), np.r_[np.zeros(9), 50.0], np.zeros(10)])
     err = np.full(t.size, 0.01)
     X = LightCurves(t, mag, err, [0, 5, 13, 23, 33], pd.DataFrame({"period": [1.7, 2.3, 0.9, 3.1]}))
@@ -209,7 +212,9 @@ def test_real_crts_curves_fit():
         warnings.simplefilter("ignore", UserWarning)
         X, y = load_crts(CRTS, classes=["DSct", "ACEP", "CepII", "Blazhko"])
     rng = np.random.default_rng(0)
-    pick = np.concatenate([rng.choice(np.flatnonzero(y == c), 4, replace=False) for c in np.unique(y)])
+    pick = np.concatenate(
+        [rng.choice(np.flatnonzero(y == c), 4, replace=False) for c in np.unique(y)]
+    )
     table = fit_curves(X, pick, n_jobs=1)
     assert len(table) == pick.size
     assert np.isfinite(table[list(PARAM_COLUMNS)].to_numpy()).all()

@@ -111,7 +111,7 @@ class CompoundRNNCNNClassifier(KerasLightCurveClassifier):
     label_smoothing, learning_rate, batch_size, epochs, pad_multiple, group_by_length, \
 predict_batch_size, class_weight
         Stage two's training, as in :class:`MultiInputRNNClassifier`
-        (defaults 0.1, 1e-3, 32, 10, 32, True, 256, None).
+        (defaults 0.1, 1e-3, 32, 10, 8, True, 256, None).
     random_state : int, RandomState instance or None, default=None
         Seeds stage two (and stage one when its own ``random_state`` is None).
     verbose : int, default=0
@@ -183,7 +183,7 @@ predict_batch_size, class_weight
         learning_rate=1e-3,
         batch_size=32,
         epochs=10,
-        pad_multiple=32,
+        pad_multiple=8,
         group_by_length=True,
         predict_batch_size=256,
         class_weight=None,

@@ -370,7 +370,8 @@ def fit_curves(X, indices=None, *, length_scale=0.1, wrap=False, n_jobs=None, ve
 
         results = tqdm(results, total=len(chunks), desc="GP fits", unit="chunk")
     results = list(results)
-    table = pd.DataFrame(np.vstack([r[0] for r in results]), columns=list(PARAM_COLUMNS), index=indices)
+    rows = np.vstack([r[0] for r in results])
+    table = pd.DataFrame(rows, columns=list(PARAM_COLUMNS), index=indices)
     table["fallback"] = pd.Categorical(
         [f for r in results for f in r[1]], categories=list(FALLBACKS)
     )

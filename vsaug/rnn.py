@@ -98,10 +98,12 @@ class MultiInputRNNClassifier(KerasLightCurveClassifier):
         Training batch size.
     epochs : int, default=10
         Training epochs.
-    pad_multiple : int, default=32
-        Batches are padded to a multiple of this many steps, so only a few
-        batch shapes occur; curves are shuffled within length buckets of
-        this width every epoch.
+    pad_multiple : int, default=8
+        Batches are padded to a multiple of this many steps; curves are
+        shuffled within length buckets of this width every epoch. (Keras
+        retraces the training step for a variable time axis after two or
+        three shapes, so small multiples cost no extra compilation; 8 wastes
+        fewer padded steps than 32, see ``benchmarks/README.md``.)
     group_by_length : bool, default=True
         Group batches by curve length. False pads every batch to the longest
         curve of the data set (the naive way, for comparison).
@@ -175,7 +177,7 @@ class MultiInputRNNClassifier(KerasLightCurveClassifier):
         learning_rate=1e-3,
         batch_size=32,
         epochs=10,
-        pad_multiple=32,
+        pad_multiple=8,
         group_by_length=True,
         predict_batch_size=256,
         class_weight=None,

@@ -19,8 +19,8 @@ Encoding, per curve:
   padding: ``keras.layers.Masking(mask_value=0.0)`` is exact.
 
 Batches are grouped by length (:func:`length_grouped_batches`) and padded
-only to their own longest curve, rounded up to a multiple (so a network sees
-a handful of distinct shapes), see :func:`pad_batch`.
+only to their own longest curve, rounded up to a small multiple, see
+:func:`pad_batch`.
 """
 
 from __future__ import annotations
@@ -173,7 +173,7 @@ class SequenceEncoder(BaseEstimator):
         return EncodedSequences(steps=steps, offsets=offsets.copy(), phase=ph)
 
 
-def length_grouped_batches(lengths, batch_size, *, rng=None, bucket_width=32):
+def length_grouped_batches(lengths, batch_size, *, rng=None, bucket_width=8):
     """Split curves into batches of similar length.
 
     Parameters
@@ -187,7 +187,7 @@ def length_grouped_batches(lengths, batch_size, *, rng=None, bucket_width=32):
         ``bucket_width`` and the batches are returned in random order (one
         call per training epoch). If None, curves are sorted by length and
         batches come shortest first (for prediction).
-    bucket_width : int, default=32
+    bucket_width : int, default=8
         Width of the length buckets within which curves are shuffled; match
         it to the padding multiple of :func:`pad_batch` so shuffling costs no
         extra padding.

@@ -135,14 +135,14 @@ def section_cache(X, y, n_refit, n_bags=10):
           f"{table_bytes / 1e3:.0f} kB; computed george GPs would pickle to {gp_bytes / 1e6:.0f} MB")
 
 
-def section_all(X, y, save=None):
+def section_all(X, y, wrap, save=None):
     start = time.perf_counter()
-    table = fit_curves(X, n_jobs=2, verbose=1)
+    table = fit_curves(X, wrap=wrap, n_jobs=2, verbose=1)
     seconds = time.perf_counter() - start
     if save:
         table.to_pickle(save)
     print(f"[all] {len(table)} of {len(X)} curves fitted, no exception escaped, "
-          f"{len(X) / seconds:.1f} fits/s with n_jobs=2 ({seconds / 60:.1f} min)")
+          f"{len(X) / seconds:.1f} fits/s with n_jobs=2, wrap={wrap} ({seconds / 60:.1f} min)")
     print(fallbacks_per_class(y, table, margins=True))
 
 
@@ -153,6 +153,8 @@ def main():
     parser.add_argument("--n-refit", type=int, default=200, help="refits timed in [cache]")
     parser.add_argument("--wraps", default="0,0.25,1", help="wrap settings timed in [fits]")
     parser.add_argument("--save", help="[all]: write the table of fits to this pickle")
+    parser.add_argument("--wrap", type=float, default=GPLightCurveAugmenter().wrap,
+                        help="[all]: wrap margin of the fits (default: the augmenter's)")
     args = parser.parse_args()
     warnings.simplefilter("ignore", UserWarning)  # 3 placeholder dates in CRTS
     X, y = load_crts(CRTS)
@@ -163,7 +165,7 @@ def main():
     if "cache" in sections:
         section_cache(X, y, args.n_refit)
     if "all" in sections:
-        section_all(X, y, args.save)
+        section_all(X, y, args.wrap, args.save)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from sklearn.pipeline import make_pipeline
 
 from vsaug import GPLightCurveAugmenter, LightCurves, PeriodicFeatures
 from vsaug._ragged import segment_mean
-from vsaug.augmentation import VAR_GRID, DuplicateAugmenter, spread_prototypes
+from vsaug.augmentation import VAR_GRID, DuplicateAugmenter, plan_resample, spread_prototypes
 from vsaug.datasets import make_light_curves
 from vsaug.folding import phase
 from vsaug.gp import predict_curve
@@ -303,3 +303,20 @@ def test_spread_prototypes_is_even():
     assert spread_prototypes(np.arange(3), 0, rng).size == 0
     with pytest.raises(ValueError, match="cannot draw 2 prototypes from an empty class"):
         spread_prototypes([], 2, rng)
+
+
+def test_plan_resample_undersamples_big_and_tops_up_small_classes():
+    y = np.array(["big"] * 50 + ["small"] * 7 + ["exact"] * 10)
+    targets = {"big": 10, "small": 10, "exact": 10}
+    real, proto = plan_resample(y, targets, np.random.default_rng(3))
+    assert Counter(y[real]) == {"big": 10, "small": 7, "exact": 10}
+    assert np.unique(real).size == real.size  # no real curve twice
+    np.testing.assert_array_equal(real[y[real] == "small"], np.arange(50, 57))
+    assert Counter(y[proto]) == {"small": 3} and np.unique(proto).size == 3
+    again = plan_resample(y, targets, np.random.default_rng(3))
+    other = plan_resample(y, targets, np.random.default_rng(4))
+    np.testing.assert_array_equal(real, again[0])
+    np.testing.assert_array_equal(proto, again[1])
+    assert not np.array_equal(real, other[0])
+    dropped, _ = plan_resample(y, {"small": 2}, np.random.default_rng(0))
+    assert set(y[dropped]) == {"small"} and dropped.size == 2

@@ -187,3 +187,20 @@ def test_parser_defaults():
     args = build_parser().parse_args(["reproduce"])
     assert (args.data, args.profile, args.out) == ("../shared/crts", "fast", None)
     assert args.experiments == list(ex.EXPERIMENTS) and args.clean
+
+
+@pytest.mark.parametrize("flags, verbose", [([], 1), (["-v"], 2), (["--quiet"], 0)])
+def test_reproduce_verbosity_reaches_the_runner(monkeypatch, flags, verbose):
+    seen = {}
+
+    class Stop(Exception):
+        pass
+
+    def fake_run(data, out, **kwargs):
+        seen.update(kwargs)
+        raise Stop
+
+    monkeypatch.setattr(ex, "run_experiments", fake_run)
+    with pytest.raises(Stop):
+        main(["reproduce", "--profile", "demo", *flags])
+    assert seen["verbose"] == verbose and seen["profile"] == "demo"

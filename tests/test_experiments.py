@@ -136,6 +136,15 @@ def test_run_writes_every_output(finished):
                  "split.npz", "clean.joblib", "gp_train.joblib", "validation.joblib",
                  "test_predictions.npz", "figures/gp_example.png"):
         assert (out / name).is_file(), name
+    log = (out / "progress.log").read_text()
+    epochs = TINY.rnn["epochs"]
+    for bag in range(2):  # every network epoch has its line, with its validation score
+        for k in range(1, epochs + 1):
+            assert f"rnn bag {bag}: epoch {k}, loss " in log
+        assert f"rnn bag {bag}: epoch {epochs + 1}," not in log
+        assert f"rnn bag {bag}: kept epoch " in log
+    assert "fast bag 0: epoch" not in log
+    assert "validation balanced accuracy" in log
     for exp in ("fast", "rnn", "rnn_plus_fast"):
         for view in ("recall", "precision"):
             assert (out / "figures" / f"{exp}_{view}.png").read_bytes()[:4] == b"\x89PNG"
@@ -147,6 +156,9 @@ def test_run_writes_every_output(finished):
         "rnn", "fast", "rnn+fast"}
     report = (out / "report.md").read_text()
     assert "| RNN, ensemble of 2 bags (`rnn`) |" in report and "| 85.7% | 0.71 |" in report
+    rnn = results["experiments"]["rnn"]["test"]
+    bacc_gap = f"{100 * (rnn['balanced_accuracy'] - 0.857):+.1f} pts"
+    assert f"| 85.7% | 0.71 | {bacc_gap} | {rnn['macro_f1'] - 0.71:+.2f} |" in report
     assert "| fast bag 1: fit |" in report  # the wall time of every stage
     assert "- command: `test`" in report
     assert "![GP example](figures/gp_example.png)" in report

@@ -182,3 +182,13 @@ def test_gp_figure_errors(augmenter):
         plot_gp_augmentation(augmenter, unfitted, ax=_ax())
     with pytest.raises(ValueError, match="the augmenter is not fitted"):
         plot_gp_augmentation(GPLightCurveAugmenter(), 0, ax=_ax())
+
+
+def test_gp_figure_leaves_the_augmenters_random_stream_alone():
+    X, y = make_light_curves(40, classes=["RRab", "DSct"], random_state=1)
+    plotted = GPLightCurveAugmenter(wrap=False, random_state=0).fit(X, y)
+    untouched = GPLightCurveAugmenter(wrap=False, random_state=0).fit(X, y)
+    index = int(plotted.gp_params_.index[0])
+    plot_gp_augmentation(plotted, index, n_grid=20, ax=_ax())
+    after_plot = plotted.sample([index, index])
+    np.testing.assert_array_equal(after_plot.mag, untouched.sample([index, index]).mag)

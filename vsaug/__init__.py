@@ -24,6 +24,7 @@ _LAZY = {
     "LightCurveCleaner": "cleaning",
     "PeriodFinder": "periods",
     "GPLightCurveAugmenter": "augmentation",
+    "DuplicateAugmenter": "augmentation",
     "BaggingAugmentedEnsemble": "ensemble",
     "PeriodicFeatures": "features",
     "MultiInputRNNClassifier": "rnn",

@@ -24,6 +24,7 @@ from sklearn.utils.validation import check_is_fitted
 from tqdm.auto import tqdm
 
 from .lightcurves import as_light_curves
+from .persistence import SaveLoadMixin
 from .sequences import EncodedSequences, length_grouped_batches, pad_batch, random_batches
 
 __all__ = ["KerasLightCurveClassifier", "NetworkInputs", "balanced_accuracy"]
@@ -75,7 +76,7 @@ def _check_units(value, name, *, allow_empty=False):
     return values
 
 
-class KerasLightCurveClassifier(ClassifierMixin, BaseEstimator):
+class KerasLightCurveClassifier(SaveLoadMixin, ClassifierMixin, BaseEstimator):
     """Base class: training loop, prediction and persistence of the networks."""
 
     _parameter_constraints = {
@@ -296,34 +297,3 @@ class KerasLightCurveClassifier(ClassifierMixin, BaseEstimator):
             from ._networks import model_from_bytes
 
             self.model_ = model_from_bytes(data)
-
-    def save(self, path):
-        """Write the fitted classifier to ``path`` with :func:`vsaug.save`.
-
-        The file is a joblib dump of the estimator; the network inside is
-        the bytes of a native Keras ``.keras`` archive. Read it back with
-        :meth:`load` (or :func:`vsaug.load`).
-
-        Returns
-        -------
-        path : str or path-like
-        """
-        from .persistence import save
-
-        return save(self, path)
-
-    @classmethod
-    def load(cls, path):
-        """Read a classifier written by :meth:`save`.
-
-        Raises
-        ------
-        TypeError
-            If the file holds another kind of estimator.
-        """
-        from .persistence import load
-
-        estimator = load(path)
-        if not isinstance(estimator, cls):
-            raise TypeError(f"{path} holds a {type(estimator).__name__}, not a {cls.__name__}")
-        return estimator

@@ -38,7 +38,7 @@ from ._ragged import (
 from .gp import _chunks, fit_curves, predict_curve, wrap_margin
 from .lightcurves import LightCurves, as_light_curves
 
-__all__ = ["GPLightCurveAugmenter", "DuplicateAugmenter"]
+__all__ = ["GPLightCurveAugmenter", "DuplicateAugmenter", "plan_resample", "spread_prototypes"]
 
 _TRUNCATE = 3.0  # noise is truncated at this many sigma
 # Intervals of the phase grid on which the predictive variance is computed
@@ -85,6 +85,57 @@ def spread_prototypes(members, n, rng):
     whole, rest = divmod(int(n), members.size)
     extra = rng.choice(members, rest, replace=False)
     return np.concatenate([np.tile(members, whole), extra])
+
+
+def plan_resample(y, targets, rng):
+    """Which real curves to keep and which to copy synthetically, per class.
+
+    A class above its target is undersampled at random without replacement;
+    a class at or below it keeps every real curve and is topped up with
+    prototypes chosen by :func:`spread_prototypes`. This is the plan of one
+    bag of :class:`vsaug.BaggingAugmentedEnsemble` (every target equal to
+    ``samples_per_class``) and of the resampled training sets of
+    ``vsaug reproduce``.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_curves,)
+        Labels.
+    targets : dict
+        Class -> number of curves wanted, for every class to keep, in the
+        order the classes should be planned (classes not in ``targets`` are
+        dropped).
+    rng : numpy.random.Generator
+        Source of the random choices.
+
+    Returns
+    -------
+    real : ndarray of int
+        Indices into ``y`` of the real curves kept, class by class, sorted
+        within each class.
+    prototypes : ndarray of int
+        Indices into ``y`` of the prototype of every synthetic curve to draw.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.array(["a"] * 6 + ["b"] * 2)
+    >>> real, proto = plan_resample(y, {"a": 3, "b": 5}, np.random.default_rng(0))
+    >>> np.bincount(real, minlength=8)[6:].tolist(), sorted(proto.tolist())
+    ([1, 1], [6, 6, 7])
+    >>> int((real < 6).sum())
+    3
+    """
+    real, prototypes = [], []
+    for c, target in targets.items():
+        idx = np.flatnonzero(y == c)
+        if idx.size > target:
+            real.append(np.sort(rng.choice(idx, int(target), replace=False)))
+        else:
+            real.append(idx)
+            prototypes.append(spread_prototypes(idx, int(target) - idx.size, rng))
+    empty = np.zeros(0, dtype=np.int64)
+    return np.concatenate([empty, *real]), np.concatenate([empty, *prototypes])
 
 
 class _BaseAugmenter(BaseEstimator):

@@ -166,6 +166,9 @@ def build_parser():
     reproduce.add_argument("--publish", metavar="DIR",
                            help="also copy report.md, metrics.json and the figures to DIR "
                                 "(e.g. docs/results)")
+    reproduce.add_argument("-v", "--verbose", action="store_true",
+                           help="also show every GP fit batch and training epoch as it runs "
+                                "(progress.log gets one line per epoch either way)")
     _add_sizes(reproduce)
     _add_common(reproduce)
     return parser
@@ -307,7 +310,8 @@ def _cmd_reproduce(args, command):
         args.data, out, profile=args.profile, experiments=args.experiments, seed=args.seed,
         max_per_class=args.max_per_class, n_bags=args.n_bags,
         samples_per_class=args.samples_per_class, epochs=args.epochs, clean=args.clean,
-        n_jobs=args.n_jobs, verbose=0 if args.quiet else 1, command=command,
+        n_jobs=args.n_jobs, verbose=0 if args.quiet else 1 + int(args.verbose),
+        command=command,
     )
     _print_results(args, results)
     _say(args, f"report: {Path(out) / 'report.md'}")

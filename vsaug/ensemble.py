@@ -23,8 +23,9 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from .augmentation import DuplicateAugmenter, GPLightCurveAugmenter, spread_prototypes
+from .augmentation import DuplicateAugmenter, GPLightCurveAugmenter, plan_resample
 from .lightcurves import LightCurves, as_light_curves
+from .persistence import SaveLoadMixin
 
 __all__ = ["BaggingAugmentedEnsemble"]
 
@@ -58,7 +59,9 @@ def _fit_member(estimator, X, y, seed, validation_data, fit_params):
     return member
 
 
-class BaggingAugmentedEnsemble(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
+class BaggingAugmentedEnsemble(
+    SaveLoadMixin, MetaEstimatorMixin, ClassifierMixin, BaseEstimator
+):
     """Ensemble of classifiers trained on class-balanced, augmented bags.
 
     Every bag holds ``samples_per_class`` curves of every class: classes
@@ -124,8 +127,8 @@ class BaggingAugmentedEnsemble(MetaEstimatorMixin, ClassifierMixin, BaseEstimato
     :class:`~vsaug.LightCurveCleaner` (clean first, so that the GP
     prototypes are clean too). On the CRTS development set (stratified
     6:1:3 split) it reached 0.839 balanced accuracy and 0.794 macro F1 on
-    the test part, in about 6.5 minutes on 2 cores
-    (``benchmarks/bench_fast_model.py``).
+    the test part (class weights alone: 0.799 and 0.785), in 7-10 minutes
+    on 2 shared cores (``benchmarks/bench_fast_model.py``).
 
     All synthetic curves of all bags are drawn up front in the main process
     (each from its bag's seed), then the members are fitted in parallel;
@@ -189,22 +192,9 @@ class BaggingAugmentedEnsemble(MetaEstimatorMixin, ClassifierMixin, BaseEstimato
 
     def _plan_bags(self, y, seeds):
         """Real indices and synthetic prototypes of every bag."""
-        spc = self.samples_per_class
-        members = {c: np.flatnonzero(y == c) for c in self.classes_}
-        samples, prototypes = [], []
-        for seed in seeds:
-            rng = np.random.default_rng(seed)
-            real, proto = [], []
-            for c in self.classes_:
-                idx = members[c]
-                if idx.size > spc:
-                    real.append(np.sort(rng.choice(idx, spc, replace=False)))
-                else:
-                    real.append(idx)
-                    proto.append(spread_prototypes(idx, spc - idx.size, rng))
-            samples.append(np.concatenate(real))
-            prototypes.append(np.concatenate([np.zeros(0, dtype=np.int64), *proto]))
-        return samples, prototypes
+        targets = dict.fromkeys(self.classes_, self.samples_per_class)
+        plans = [plan_resample(y, targets, np.random.default_rng(seed)) for seed in seeds]
+        return [real for real, _ in plans], [proto for _, proto in plans]
 
     def _augment_validation(self, validation_data, seed):
         X_val, y_val = validation_data
@@ -320,29 +310,6 @@ class BaggingAugmentedEnsemble(MetaEstimatorMixin, ClassifierMixin, BaseEstimato
         ndarray of shape (n_curves,)
         """
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
-
-    # ------------------------------------------------------------ persistence
-    def save(self, path):
-        """Write the fitted ensemble with :func:`vsaug.save`; return ``path``."""
-        from .persistence import save
-
-        return save(self, path)
-
-    @classmethod
-    def load(cls, path):
-        """Read an ensemble written by :meth:`save`.
-
-        Raises
-        ------
-        TypeError
-            If the file holds another kind of estimator.
-        """
-        from .persistence import load
-
-        estimator = load(path)
-        if not isinstance(estimator, cls):
-            raise TypeError(f"{path} holds a {type(estimator).__name__}, not a {cls.__name__}")
-        return estimator
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

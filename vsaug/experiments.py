@@ -117,11 +117,15 @@ class Profile:
 
 
 #: The one table of run settings. ``paper``: DESIGN 1.4 and 1.5 exactly.
-#: ``fast``: bidirectional GRUs of 64 and 32 units and 6 epochs, the setting
-#: DESIGN 4 measured at about 350 curves/s in training on 2 cores (7 minutes
-#: per bag of 1875 per class), so the 10-bag RNN ensemble trains in about 70
-#: minutes. Batches are grouped by length in every profile: that changes the
-#: speed, not the network. ``demo``: tiny networks for ``vsaug demo``.
+#: ``fast``: bidirectional GRUs of 64 and 32 units and 6 epochs instead of
+#: 128/64 and 10; everything else as the paper. Its GRUs train 1.5x faster
+#: than the paper's on a shared 2-core machine
+#: (``benchmarks/bench_rnn_profiles.py``), and with 6 epochs instead of 10
+#: one bag of 1875 curves per class trained in 541 s with validation on 2
+#: cores in the CRTS run of ``docs/results``, so the 10-bag RNN ensemble
+#: trains in about 90 minutes. Batches are grouped by length in every
+#: profile: that changes the speed, not the network. ``demo``: tiny networks
+#: for ``vsaug demo``.
 PROFILES = {
     "paper": Profile(
         name="paper",
@@ -626,6 +630,17 @@ class ExperimentRun:
         self._advance()
         return result
 
+    def _log_epochs(self, label, member):
+        """One progress line per training epoch of a network member."""
+        history = getattr(member, "history_", None) or {}
+        for k, seconds in enumerate(history.get("epoch_seconds", [])):
+            line = f"{label}: epoch {k + 1}, loss {history['loss'][k]:.4f}, {seconds:.0f} s"
+            if "val_balanced_accuracy" in history:
+                line += f", validation balanced accuracy {history['val_balanced_accuracy'][k]:.4f}"
+            self._log(line)
+        if history:
+            self._log(f"{label}: kept epoch {member.best_epoch_}")
+
     def _skip(self, name):
         self._log(f"skip {name}")
         self.skipped_.append(name)
@@ -726,22 +741,12 @@ class ExperimentRun:
         spread evenly over the class (as :class:`vsaug.BaggingAugmentedEnsemble`
         builds its bags).
         """
-        from .augmentation import spread_prototypes
+        from .augmentation import plan_resample
         from .lightcurves import LightCurves
 
         X, y, aug = self._train_X, self._train_y, self._gp
         rng = np.random.default_rng(seed)
-        real, prototypes = [], []
-        for c in self.classes_:
-            idx = np.flatnonzero(y == c)
-            target = targets[c]
-            if idx.size > target:
-                real.append(np.sort(rng.choice(idx, target, replace=False)))
-            else:
-                real.append(idx)
-                prototypes.append(spread_prototypes(idx, target - idx.size, rng))
-        real = np.concatenate(real)
-        prototypes = np.concatenate([np.zeros(0, dtype=np.int64), *prototypes])
+        real, prototypes = plan_resample(y, {c: targets[c] for c in self.classes_}, rng)
         X_out, y_out = X.take(real), y[real]
         X_out.meta["synthetic"] = False  # the synthetics' meta says True
         if prototypes.size:
@@ -790,7 +795,9 @@ class ExperimentRun:
         def fit():
             X_bag, y_bag = self._training_set(EXPERIMENTS[name].design, bag)
             member = self._new_member(name, bag)
-            return _fit_member(member, X_bag, y_bag, validation_data=self._val)
+            member = _fit_member(member, X_bag, y_bag, validation_data=self._val)
+            self._log_epochs(label, member)
+            return member
 
         fitted = None
 
@@ -1057,6 +1064,13 @@ def _f2(value):
     return "" if value is None else f"{value:.2f}"
 
 
+def _difference(ours, paper, *, points):
+    """``ours - paper`` as signed percentage points or a signed F1 difference."""
+    if paper is None:
+        return ""
+    return f"{100 * (ours - paper):+.1f} pts" if points else f"{ours - paper:+.2f}"
+
+
 def _duration(seconds):
     seconds = float(seconds)
     if seconds < 120:
@@ -1111,11 +1125,14 @@ def render_report(results, *, data=""):
     rows = []
     for name, result in results["experiments"].items():
         paper = results["paper"].get(name, {"balanced_accuracy": None, "macro_f1": None})
-        rows.append((f"{result['title']} (`{name}`)", _pct(result["test"]["balanced_accuracy"]),
-                     _f2(result["test"]["macro_f1"]), _pct(paper["balanced_accuracy"]),
-                     _f2(paper["macro_f1"])))
+        bacc, f1 = result["test"]["balanced_accuracy"], result["test"]["macro_f1"]
+        rows.append((f"{result['title']} (`{name}`)", _pct(bacc), _f2(f1),
+                     _pct(paper["balanced_accuracy"]), _f2(paper["macro_f1"]),
+                     _difference(bacc, paper["balanced_accuracy"], points=True),
+                     _difference(f1, paper["macro_f1"], points=False)))
     lines += _table(("model", "balanced accuracy", "macro F1", "paper: balanced accuracy",
-                     "paper: macro F1"), rows)
+                     "paper: macro F1", "difference: balanced accuracy",
+                     "difference: macro F1"), rows)
     lines += ["", *_per_bag_section(results), *_counts_section(results)]
     lines += ["## Per-class scores", ""]
     for name, result in results["experiments"].items():

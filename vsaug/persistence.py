@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import joblib
 
-__all__ = ["save", "load", "FORMAT_VERSION"]
+__all__ = ["save", "load", "SaveLoadMixin", "FORMAT_VERSION"]
 
 FORMAT_VERSION = 1
 
@@ -75,3 +75,37 @@ def load(path):
             f"up to {FORMAT_VERSION}: upgrade vsaug"
         )
     return payload["estimator"]
+
+
+class SaveLoadMixin:
+    """``save`` and ``load`` methods for a vsaug estimator class.
+
+    ``Estimator.load(path)`` reads a file written by :func:`save` and checks
+    that it holds an instance of ``Estimator``.
+    """
+
+    def save(self, path):
+        """Write the fitted estimator to ``path`` with :func:`vsaug.save`.
+
+        Estimators holding Keras networks store each network as the bytes of
+        a native ``.keras`` archive inside the same file.
+
+        Returns
+        -------
+        path : str or path-like
+        """
+        return save(self, path)
+
+    @classmethod
+    def load(cls, path):
+        """Read an estimator written by :meth:`save`.
+
+        Raises
+        ------
+        TypeError
+            If the file holds another kind of estimator.
+        """
+        estimator = load(path)
+        if not isinstance(estimator, cls):
+            raise TypeError(f"{path} holds a {type(estimator).__name__}, not a {cls.__name__}")
+        return estimator

@@ -312,7 +312,9 @@ def plot_gp_augmentation(augmenter, index, *, n_grid=400, n_sigma=2.0, random_st
     n_sigma : float, default=2.0
         Half-width of the band, in predictive standard deviations.
     random_state : int, RandomState, Generator or None
-        Seeds the synthetic curve.
+        Seeds the synthetic curve. None draws from fresh entropy, never from
+        the augmenter's own random stream, so plotting leaves the
+        augmenter's later draws unchanged.
     ax : matplotlib Axes, optional
     title : str, optional
 
@@ -353,6 +355,8 @@ def plot_gp_augmentation(augmenter, index, *, n_grid=400, n_sigma=2.0, random_st
     grid = np.linspace(0.0, 1.0, int(n_grid), endpoint=False)
     mu, var = predict_curve(params.to_numpy(dtype=np.float64), ph, curve.mag, curve.err, grid,
                             wrap=augmenter.wrap)
+    if random_state is None:
+        random_state = np.random.default_rng()
     synthetic = augmenter.sample([index], random_state=random_state)[0]
     syn_ph, _ = _curve_phase(synthetic, None)
     syn_ph = (syn_ph - float(synthetic.meta["phase_shift"])) % 1.0

@@ -121,9 +121,9 @@ class Profile:
 #: 128/64 and 10; everything else as the paper. Its GRUs train 1.5x faster
 #: than the paper's on a shared 2-core machine
 #: (``benchmarks/bench_rnn_profiles.py``), and with 6 epochs instead of 10
-#: one bag of 1875 curves per class trained in 541 s with validation on 2
-#: cores in the CRTS run of ``docs/results``, so the 10-bag RNN ensemble
-#: trains in about 90 minutes. Batches are grouped by length in every
+#: a bag of 1875 curves per class trained in 448-625 s with its per-epoch
+#: validation on 2 cores in the CRTS run of ``docs/results``: 105 minutes
+#: for the 10-bag RNN ensemble. Batches are grouped by length in every
 #: profile: that changes the speed, not the network. ``demo``: tiny networks
 #: for ``vsaug demo``.
 PROFILES = {

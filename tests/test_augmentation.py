@@ -320,3 +320,16 @@ def test_plan_resample_undersamples_big_and_tops_up_small_classes():
     assert not np.array_equal(real, other[0])
     dropped, _ = plan_resample(y, {"small": 2}, np.random.default_rng(0))
     assert set(y[dropped]) == {"small"} and dropped.size == 2
+
+
+def test_plan_resample_rejects_bad_targets():
+    y = np.array(["a"] * 4 + ["b"] * 2)
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match="class 'c' has no curve in y"):
+        plan_resample(y, {"a": 2, "c": 3}, rng)
+    with pytest.raises(ValueError, match="target of class 'b' must be a non-negative integer"):
+        plan_resample(y, {"a": 2, "b": -1}, rng)
+    with pytest.raises(ValueError, match="target of class 'a' must be a non-negative integer"):
+        plan_resample(y, {"a": 2.5}, rng)
+    real, proto = plan_resample(y, {"a": 0, "c": 0}, rng)
+    assert real.size == 0 and proto.size == 0

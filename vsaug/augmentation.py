@@ -116,6 +116,12 @@ def plan_resample(y, targets, rng):
     prototypes : ndarray of int
         Indices into ``y`` of the prototype of every synthetic curve to draw.
 
+    Raises
+    ------
+    ValueError
+        If a target is negative or not whole, or a class with a positive
+        target has no curve in ``y``.
+
     Examples
     --------
     >>> import numpy as np
@@ -129,6 +135,12 @@ def plan_resample(y, targets, rng):
     real, prototypes = [], []
     for c, target in targets.items():
         idx = np.flatnonzero(y == c)
+        if int(target) < 0 or int(target) != target:
+            raise ValueError(f"the target of class {c!r} must be a non-negative integer, "
+                             f"got {target!r}")
+        if idx.size == 0 and target > 0:
+            raise ValueError(f"class {c!r} has no curve in y to keep or copy; drop it from "
+                             "targets or give it a target of 0")
         if idx.size > target:
             real.append(np.sort(rng.choice(idx, int(target), replace=False)))
         else:

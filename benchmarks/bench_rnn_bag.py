@@ -12,7 +12,7 @@ single bags reach 78.6-85.3% balanced accuracy.
 Usage::
 
     python benchmarks/bench_rnn_bag.py [--epochs 10] [--gru 128 64] \\
-        [--augmenter gp|duplicate] [--n-jobs 2]
+        [--augmenter gp|duplicate] [--error-model empirical|gp] [--n-jobs 2]
 """
 
 from __future__ import annotations
@@ -46,6 +46,8 @@ def main():
     parser.add_argument("--gru", type=int, nargs="+", default=[128, 64])
     parser.add_argument("--samples-per-class", type=int, default=1875)
     parser.add_argument("--augmenter", choices=["gp", "duplicate"], default="gp")
+    parser.add_argument("--error-model", choices=["empirical", "gp"], default="empirical",
+                        help="GPLightCurveAugmenter's error_model (bag and validation set)")
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--verbose", type=int, default=1)
@@ -58,8 +60,8 @@ def main():
     print(f"loaded and cleaned {len(X)} CRTS curves in {time.perf_counter() - t0:.0f} s; "
           f"train {train.size}, validation {val.size}, test {test.size}", flush=True)
 
-    augmenter = (GPLightCurveAugmenter(n_jobs=args.n_jobs) if args.augmenter == "gp"
-                 else "duplicate")
+    augmenter = (GPLightCurveAugmenter(error_model=args.error_model, n_jobs=args.n_jobs)
+                 if args.augmenter == "gp" else "duplicate")
     member = MultiInputRNNClassifier(tuple(args.gru), epochs=args.epochs, verbose=args.verbose)
     bag = BaggingAugmentedEnsemble(member, augmenter=augmenter, n_estimators=1,
                                    samples_per_class=args.samples_per_class,
@@ -77,7 +79,7 @@ def main():
     bacc = balanced_accuracy_score(y[test], pred)
     f1 = f1_score(y[test], pred, average="macro")
 
-    print(f"augmenter {args.augmenter}; network GRU {args.gru}, {args.epochs} epochs, "
+    print(f"augmenter {args.augmenter} (error model {args.error_model}); network GRU {args.gru}, {args.epochs} epochs, "
           f"bag of {n_bag} curves")
     print(f"fit wall time (augmentation + training + validation): {wall:.0f} s")
     print(f"training steps: {train_s:.0f} s = {n_bag * args.epochs / train_s:.1f} curves/s")

@@ -29,7 +29,7 @@ from sklearn.utils.validation import check_is_fitted
 
 import vsaug
 from vsaug import BaggingAugmentedEnsemble, GPLightCurveAugmenter
-from vsaug.datasets import load_crts, make_light_curves
+from vsaug.datasets import load_crts, make_light_curves, subsample_classes
 from vsaug.folding import phase
 from vsaug.metrics import classification_summary
 
@@ -116,9 +116,7 @@ def load_data(path, n_samples, max_per_class, seed):
     """Light curves and labels: a CRTS-layout folder, else synthetic stars."""
     X, y = make_light_curves(n_samples, random_state=seed) if path is None else load_crts(path)
     if max_per_class:
-        rng = np.random.default_rng(seed)
-        keep = [rng.permutation(np.flatnonzero(y == c))[:max_per_class] for c in np.unique(y)]
-        keep = np.sort(np.concatenate(keep))
+        keep = subsample_classes(y, max_per_class, random_state=seed)
         X, y = X[keep], y[keep]
     return X, y
 

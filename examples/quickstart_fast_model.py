@@ -28,7 +28,7 @@ from vsaug import (
     LightCurveCleaner,
     PeriodicFeatures,
 )
-from vsaug.datasets import load_crts, make_light_curves
+from vsaug.datasets import load_crts, make_light_curves, subsample_classes
 from vsaug.metrics import classification_summary
 
 
@@ -39,10 +39,7 @@ def load_data(path, n_samples, max_per_class, seed):
     else:
         X, y = load_crts(path)
     if max_per_class:
-        # A random subset of at most max_per_class stars of every class.
-        rng = np.random.default_rng(seed)
-        keep = [rng.permutation(np.flatnonzero(y == c))[:max_per_class] for c in np.unique(y)]
-        keep = np.sort(np.concatenate(keep))
+        keep = subsample_classes(y, max_per_class, random_state=seed)
         X, y = X[keep], y[keep]
     return X, y
 

@@ -1,6 +1,7 @@
 """GPLightCurveAugmenter and DuplicateAugmenter."""
 
 import pickle
+from copy import deepcopy
 from collections import Counter
 
 import numpy as np
@@ -14,7 +15,13 @@ from sklearn.pipeline import make_pipeline
 
 from vsaug import GPLightCurveAugmenter, LightCurves, PeriodicFeatures
 from vsaug._ragged import segment_mean
-from vsaug.augmentation import VAR_GRID, DuplicateAugmenter, plan_resample, spread_prototypes
+from vsaug.augmentation import (
+    VAR_GRID,
+    DuplicateAugmenter,
+    noise_to_error_ratio,
+    plan_resample,
+    spread_prototypes,
+)
 from vsaug.datasets import make_light_curves
 from vsaug.folding import phase
 from vsaug.gp import predict_curve
@@ -95,27 +102,62 @@ def test_folding_gives_back_shifted_donor_phases(fitted):
         assert donor >= 0
 
 
-def test_noise_is_truncated_at_three_sigma_around_the_gp_mean(fitted):
-    proto = int(dsct(fitted)[0])
-    S = fitted.sample(np.full(5, proto), random_state=3)
-    X = fitted.X_
-    lc = X[proto]
+def _pulls_against_the_gp_mean(aug, proto, n=5):
+    """Each synthetic of ``proto`` with the GP mean and variance at its phases."""
+    S = aug.sample(np.full(n, proto), random_state=3)
+    lc = aug.X_[proto]
     columns = ["log_amp2", "log_metric", "jitter", "mean"]
-    params = fitted.gp_params_.loc[proto, columns].to_numpy(float)
+    params = aug.gp_params_.loc[proto, columns].to_numpy(float)
     ph_proto = (lc.time / lc.meta["period"]) % 1
-    pulls = []
     for k in range(len(S)):
         s = S[k]
         unshifted = ((s.time / s.meta["period"]) - s.meta["phase_shift"]) % 1
         mu, var = predict_curve(params, ph_proto, lc.mag, lc.err, unshifted, wrap=False,
                                 var_grid=VAR_GRID)
-        pull = (s.mag - mu) / s.err
-        pulls.append(pull)
+        yield lc, s, mu, var
+
+
+def test_gp_error_model_noise_is_truncated_at_three_sigma_around_the_gp_mean(fitted):
+    aug = deepcopy(fitted).set_params(error_model="gp")
+    pulls = []
+    for _, s, mu, var in _pulls_against_the_gp_mean(aug, int(dsct(aug)[0])):
+        pulls.append((s.mag - mu) / s.err)
         # errors follow the shape of the predictive deviations
         np.testing.assert_allclose(s.err / np.sqrt(var), (s.err / np.sqrt(var))[0], rtol=1e-6)
     pulls = np.concatenate(pulls)
     assert np.abs(pulls).max() <= 3.0 + 1e-9
     assert 0.6 < pulls.std() < 1.2  # the noise is really there
+
+
+def test_empirical_error_model_lends_the_prototype_errors_by_magnitude_rank(fitted):
+    assert fitted.error_model == "empirical"  # the default
+    proto = int(dsct(fitted)[0])
+    ratio = noise_to_error_ratio(fitted.X_.take([proto]))[0]
+    pulls = []
+    for lc, s, mu, _ in _pulls_against_the_gp_mean(fitted, proto):
+        # the same errors as the prototype ...
+        np.testing.assert_allclose(np.sort(s.err), np.sort(lc.err), rtol=1e-6)
+        # ... the smallest on the brightest GP mean, as on the real star
+        np.testing.assert_allclose(s.err[np.argsort(mu, kind="stable")],
+                                   lc.err[np.argsort(lc.mag, kind="stable")], rtol=1e-6)
+        pulls.append((s.mag - mu) / (s.err * ratio))
+    pulls = np.concatenate(pulls)
+    assert np.abs(pulls).max() <= 3.0 + 1e-9
+    assert 0.6 < pulls.std() < 1.2
+
+
+def test_noise_to_error_ratio_measures_each_curves_own_scatter():
+    X, _ = make_light_curves(6, classes=["RRab"], n_points=(1500, 2000), random_state=0)
+    # replace the magnitudes by a smooth curve plus noise of a known size
+    rng = np.random.default_rng(1)
+    ph = phase(X)
+    sigma = np.repeat(np.array([0.01, 0.02, 0.04, 0.01, 0.02, 0.04]), X.lengths)
+    mag = 15 + 0.2 * np.sin(2 * np.pi * ph) + rng.normal(0, 1, ph.size) * sigma
+    X = LightCurves(X.time, mag, np.full(ph.size, 0.04), X.offsets, X.meta)
+    np.testing.assert_allclose(noise_to_error_ratio(X), [0.25, 0.5, 1, 0.25, 0.5, 1], rtol=0.12)
+    # too short to tell (only unvalidated curves can be): 1
+    short = LightCurves(X.time[:2], mag[:2], X.err[:2], [0, 2], X.meta.iloc[:1], validate=False)
+    assert noise_to_error_ratio(short).tolist() == [1.0]
 
 
 def test_equal_seeds_equal_curves_different_seeds_differ(fitted):

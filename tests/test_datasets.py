@@ -7,7 +7,13 @@ import pandas as pd
 import pytest
 
 from vsaug import LightCurves
-from vsaug.datasets import CRTS_CLASS_COUNTS, CRTS_CLASSES, load_crts, make_light_curves
+from vsaug.datasets import (
+    CRTS_CLASS_COUNTS,
+    CRTS_CLASSES,
+    load_crts,
+    make_light_curves,
+    subsample_classes,
+)
 from vsaug.datasets._synthetic import CLASS_PARAMETERS, _build_class
 
 CRTS = Path(__file__).resolve().parents[1] / ".." / "shared" / "crts"
@@ -235,3 +241,15 @@ def test_make_bad_arguments(kwargs, message):
     kwargs = {"n_samples": 100, **kwargs}
     with pytest.raises(ValueError, match=message):
         make_light_curves(**kwargs)
+
+
+def test_subsample_classes_caps_every_class_and_is_seeded():
+    y = np.array(["Ecl"] * 50 + ["RRab"] * 8 + ["DSct"] * 3)
+    keep = subsample_classes(y, 5, random_state=4)
+    assert np.all(np.diff(keep) > 0)
+    classes, counts = np.unique(y[keep], return_counts=True)
+    assert dict(zip(classes, counts)) == {"DSct": 3, "Ecl": 5, "RRab": 5}
+    np.testing.assert_array_equal(keep, subsample_classes(y, 5, random_state=4))
+    assert not np.array_equal(keep, subsample_classes(y, 5, random_state=5))
+    with pytest.raises(ValueError, match="max_per_class must be a positive integer; got 0"):
+        subsample_classes(y, 0)

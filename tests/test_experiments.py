@@ -81,6 +81,9 @@ def test_paper_profile_is_the_design_exactly():
     assert paper.compound["image_size"] == 128 and paper.compound["epochs"] == 10
     assert paper.compound["cnn_dense_units"] == (256, 32) and paper.compound["cnn_dropout"] == 0.2
     assert PROFILES["fast"].rnn["gru_units"] == (64, 32)
+    # the paper's GP error model; the library's own in the fast profile
+    assert paper.augmenter == {"error_model": "gp"}
+    assert PROFILES["fast"].augmenter == {"error_model": "empirical"}
     # Every profile's settings are accepted by the estimators they configure.
     for profile in PROFILES.values():
         rnn, compound = ex._member("rnn", profile, 0), ex._member("compound", profile, 0)
@@ -107,6 +110,7 @@ def test_make_model_pipeline():
     assert (ensemble.n_estimators, ensemble.samples_per_class) == (4, 1875)
     assert ensemble.estimator.get_params()["gru_units"] == (128, 64)
     assert ensemble.estimator.epochs == 2 and ensemble.random_state == 3
+    assert ensemble.augmenter.error_model == "gp"
     assert [n for n, _ in make_model("fast", clean=False).steps] == ["ensemble"]
     with pytest.raises(ValueError, match="model must be one of 'fast', 'rnn', 'compound'; got 'svm'"):
         make_model("svm")

@@ -35,10 +35,17 @@ from ._ragged import (
     segment_positions,
     segment_sort,
 )
+from .folding import phase as fold_phase
 from .gp import _chunks, fit_curves, predict_curve, wrap_margin
 from .lightcurves import LightCurves, as_light_curves
 
-__all__ = ["GPLightCurveAugmenter", "DuplicateAugmenter", "plan_resample", "spread_prototypes"]
+__all__ = [
+    "GPLightCurveAugmenter",
+    "DuplicateAugmenter",
+    "noise_to_error_ratio",
+    "plan_resample",
+    "spread_prototypes",
+]
 
 _TRUNCATE = 3.0  # noise is truncated at this many sigma
 # Intervals of the phase grid on which the predictive variance is computed
@@ -329,11 +336,9 @@ class GPLightCurveAugmenter(_BaseAugmenter):
     takes the cadence of a randomly chosen real training curve with at least
     as many points (a random subset of its times, as many as the
     prototype has), folded on the prototype's period; the GP mean and
-    variance are predicted at those phases; the predictive deviations are
-    scaled so their mean equals the prototype's mean error and become the
-    synthetic errors; Gaussian noise with those deviations, truncated at 3
-    sigma, is added; and the curve is shifted by a random fraction of a
-    period.
+    variance are predicted at those phases; the synthetic gets errors and
+    noise by ``error_model``; and the curve is shifted by a random fraction
+    of a period.
 
     Parameters
     ----------
@@ -353,6 +358,23 @@ class GPLightCurveAugmenter(_BaseAugmenter):
         at the edges; on CRTS a quarter period made every fit two to five
         times slower (a whole period about twelve) and did not help the
         classifier (``benchmarks/notes/augment.md``), hence off by default.
+    error_model : {"empirical", "gp"}, default="empirical"
+        Errors and noise of a synthetic. ``"gp"`` is DESIGN 1.2's (the
+        paper's) model: the GP predictive deviations, scaled so their mean
+        equals the prototype's mean error, are the errors, and Gaussian
+        noise with those deviations (truncated at 3 sigma) is added.
+        ``"empirical"`` gives the synthetic its prototype's own measured
+        errors, reassigned by rank of magnitude (the brightest synthetic
+        point gets the smallest error of the brightest real point, so the
+        errors keep their spread and their rise towards faint magnitudes),
+        and adds truncated Gaussian noise of those errors times the
+        prototype's noise-to-error ratio (the scatter of its phase-sorted
+        neighbours over its mean error; CRTS errors overstate the scatter of
+        the brighter stars by up to three times). On CRTS a classifier tells
+        ``"gp"`` synthetics from real curves of the same stars almost every
+        time, from their errors and their noise alone, and a network trained
+        on them learns that tell instead of the class
+        (``benchmarks/notes/augment.md``).
     n_jobs : int, default=None
         Workers (joblib) for fitting and predicting. Results do not depend
         on it.
@@ -410,6 +432,7 @@ class GPLightCurveAugmenter(_BaseAugmenter):
         **_BaseAugmenter._parameter_constraints,
         "length_scale": [Interval(Real, 0, None, closed="neither")],
         "wrap": ["boolean", Interval(Real, 0, 1, closed="both")],
+        "error_model": [StrOptions({"empirical", "gp"})],
         "n_jobs": [Integral, None],
         "verbose": ["verbose"],
     }
@@ -420,6 +443,7 @@ class GPLightCurveAugmenter(_BaseAugmenter):
         sampling_strategy="auto",
         length_scale=0.1,
         wrap=False,
+        error_model="empirical",
         n_jobs=None,
         random_state=None,
         verbose=0,
@@ -427,6 +451,7 @@ class GPLightCurveAugmenter(_BaseAugmenter):
         self.sampling_strategy = sampling_strategy
         self.length_scale = length_scale
         self.wrap = wrap
+        self.error_model = error_model
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
@@ -510,8 +535,6 @@ class GPLightCurveAugmenter(_BaseAugmenter):
             return np.zeros(0), np.zeros(0)
         groups = np.split(new_phase[order], np.cumsum(counts)[:-1])
         X = self.X_.take(unique)
-        from .folding import phase as fold_phase
-
         ph = np.split(fold_phase(X), X.offsets[1:-1])
         mags = np.split(X.mag, X.offsets[1:-1])
         errs = np.split(X.err, X.offsets[1:-1])
@@ -536,17 +559,92 @@ class GPLightCurveAugmenter(_BaseAugmenter):
         if prototypes.size == 0:
             return _empty_like(self.X_)
         lengths = np.diff(offsets)
-        proto_err = segment_mean(self.X_.err, self.X_.offsets)[prototypes]
-        sd = np.sqrt(var)
-        # Keep every error positive even where the GP is (numerically) certain.
-        floor = 1e-6 * np.maximum(np.maximum.reduceat(sd, offsets[:-1]), 1e-300)
-        sd = np.maximum(sd, np.repeat(floor, lengths))
-        err = sd * np.repeat(proto_err / segment_mean(sd, offsets), lengths)
-        mag = mu + plan["z"] * err
+        if self.error_model == "gp":
+            err = _scaled_deviations(var, offsets, segment_mean(self.X_.err, self.X_.offsets)[prototypes])
+            noise = err
+        else:
+            err, ratio = _prototype_errors(self.X_.take(prototypes), mu, offsets)
+            noise = err * np.repeat(ratio, lengths)
+        mag = mu + plan["z"] * noise
         period = self.X_.require("period")[prototypes]
         time = plan["time"] + np.repeat(plan["shift"] * period, lengths)
         meta = _synthetic_meta(self.X_, prototypes, plan["donors"], plan["shift"])
         return LightCurves(time, mag, err, offsets, meta, copy=False)
+
+
+def _scaled_deviations(var, offsets, mean_err):
+    """GP predictive deviations scaled so each curve's mean is ``mean_err``."""
+    lengths = np.diff(offsets)
+    sd = np.sqrt(var)
+    # Keep every error positive even where the GP is (numerically) certain.
+    floor = 1e-6 * np.maximum(np.maximum.reduceat(sd, offsets[:-1]), 1e-300)
+    sd = np.maximum(sd, np.repeat(floor, lengths))
+    return sd * np.repeat(mean_err / segment_mean(sd, offsets), lengths)
+
+
+def _prototype_errors(prototypes, mu, offsets):
+    """The prototypes' own errors matched by magnitude rank to the GP means.
+
+    Every synthetic has as many points as its prototype, so sorting both
+    within each curve pairs them one to one. Also returns each prototype's
+    noise-to-error ratio (see :func:`noise_to_error_ratio`).
+    """
+    real = prototypes.mag.astype(np.float64)
+    err_by_mag = prototypes.err.astype(np.float64)[segment_sort(real, offsets)]
+    err = np.empty_like(err_by_mag)
+    err[segment_sort(mu, offsets)] = err_by_mag
+    return err, noise_to_error_ratio(prototypes)
+
+
+def noise_to_error_ratio(X):
+    """Point-to-point scatter of each folded curve over its mean error.
+
+    The scatter is the median absolute difference of phase-neighbouring
+    magnitudes divided by ``sqrt(2) * 0.6745`` (the standard deviation for
+    Gaussian noise on a curve that varies slowly between neighbours). A
+    ratio below 1 says the quoted errors overstate the noise.
+
+    Parameters
+    ----------
+    X : LightCurves
+        Curves with a ``period`` (and optionally ``t0``) column.
+
+    Returns
+    -------
+    ratio : ndarray of shape (n_curves,)
+        1.0 for curves with fewer than three points.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from vsaug import LightCurves
+    >>> from vsaug.augmentation import noise_to_error_ratio
+    >>> rng = np.random.default_rng(0)
+    >>> t = np.sort(rng.uniform(0, 100, 2000))
+    >>> mag = 15 + 0.3 * np.sin(2 * np.pi * t / 0.7) + rng.normal(0, 0.02, t.size)
+    >>> X = LightCurves(t, mag, np.full(t.size, 0.04), [0, t.size],
+    ...                 pd.DataFrame({"period": [0.7]}))
+    >>> np.round(noise_to_error_ratio(X), 1)
+    array([0.5])
+    """
+    offsets = X.offsets
+    lengths = np.diff(offsets)
+    mag = X.mag.astype(np.float64)[segment_sort(fold_phase(X), offsets)]
+    # Steps between phase neighbours; not the ones that join two curves.
+    step = np.abs(np.diff(mag))[segment_positions(offsets)[1:] > 0]
+    step_offsets = lengths_to_offsets(np.maximum(lengths - 1, 0))
+    step = step[segment_sort(step, step_offsets)]
+    n_steps = np.diff(step_offsets)
+    ok = n_steps >= 2
+    median = np.zeros(lengths.size)
+    median[ok] = step[step_offsets[:-1][ok] + (n_steps[ok] - 1) // 2]
+    mean_err = np.ones(lengths.size)
+    mean_err[lengths > 0] = segment_mean(
+        X.err.astype(np.float64), np.r_[offsets[:-1][lengths > 0], offsets[-1]]
+    )
+    ratio = median / (np.sqrt(2.0) * ndtri(0.75)) / mean_err
+    return np.where(ok, ratio, 1.0)
 
 
 def _draw_donors(lengths, n_points, rng):

@@ -13,6 +13,13 @@ Examples
 """
 
 from ._crts import CRTS_CLASS_COUNTS, CRTS_CLASSES, load_crts
+from ._select import subsample_classes
 from ._synthetic import make_light_curves
 
-__all__ = ["CRTS_CLASSES", "CRTS_CLASS_COUNTS", "load_crts", "make_light_curves"]
+__all__ = [
+    "CRTS_CLASSES",
+    "CRTS_CLASS_COUNTS",
+    "load_crts",
+    "make_light_curves",
+    "subsample_classes",
+]

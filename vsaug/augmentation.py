@@ -560,8 +560,8 @@ class GPLightCurveAugmenter(_BaseAugmenter):
             return _empty_like(self.X_)
         lengths = np.diff(offsets)
         if self.error_model == "gp":
-            err = _scaled_deviations(var, offsets, segment_mean(self.X_.err, self.X_.offsets)[prototypes])
-            noise = err
+            proto_err = segment_mean(self.X_.err, self.X_.offsets)[prototypes]
+            err = noise = _scaled_deviations(var, offsets, proto_err)
         else:
             err, ratio = _prototype_errors(self.X_.take(prototypes), mu, offsets)
             noise = err * np.repeat(ratio, lengths)

@@ -33,7 +33,16 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import cross_val_score, train_test_split
 
 from vsaug import GPLightCurveAugmenter
-from vsaug._ragged import segment_mean, segment_sort, segment_std
+from scipy.special import ndtri
+
+from vsaug._ragged import (
+    lengths_to_offsets,
+    segment_mean,
+    segment_median,
+    segment_positions,
+    segment_sort,
+    segment_std,
+)
 from vsaug.augmentation import noise_to_error_ratio
 from vsaug.cleaning import LightCurveCleaner
 from vsaug.datasets import load_crts
@@ -56,12 +65,8 @@ def summary(X):
     corr = np.divide(cov, std_mag * std_err, out=np.zeros_like(cov), where=std_err > 0)
     # median step between time neighbours, as a Gaussian scatter
     by_time = mag[segment_sort(X.time, o)]
-    first = np.zeros(mag.size, bool)
-    first[o[:-1]] = True
-    step = np.abs(np.diff(by_time))[~first[1:]]
-    so = np.r_[0, np.cumsum(n - 1)]
-    step = step[segment_sort(step, so)]
-    time_scatter = step[so[:-1] + (n - 2) // 2] / (np.sqrt(2) * 0.6745)
+    step = np.abs(np.diff(by_time))[segment_positions(o)[1:] > 0]
+    time_scatter = segment_median(step, lengths_to_offsets(n - 1)) / (np.sqrt(2) * ndtri(0.75))
     return np.column_stack([mean_err, std_err / mean_err, corr, std_mag,
                             time_scatter / mean_err, noise_to_error_ratio(X), n])
 
@@ -76,7 +81,11 @@ def fitted_augmenter(args):
     train, _ = train_test_split(np.arange(len(X)), train_size=0.6, stratify=y, random_state=0)
     keep = train[np.isin(y[train], SMALL)]
     t0 = time.perf_counter()
-    aug = GPLightCurveAugmenter(sampling_strategy="all", n_jobs=args.n_jobs)
+    # A target above a class's size marks it for fitting; "all" would skip
+    # the largest of these classes.
+    classes, counts = np.unique(y[keep], return_counts=True)
+    strategy = {c: int(n) + 1 for c, n in zip(classes, counts)}
+    aug = GPLightCurveAugmenter(sampling_strategy=strategy, n_jobs=args.n_jobs)
     aug.fit(X.take(keep), y[keep])
     print(f"GP-fitted {keep.size} curves in {time.perf_counter() - t0:.0f} s")
     return aug

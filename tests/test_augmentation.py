@@ -375,3 +375,12 @@ def test_plan_resample_rejects_bad_targets():
         plan_resample(y, {"a": 2.5}, rng)
     real, proto = plan_resample(y, {"a": 0, "c": 0}, rng)
     assert real.size == 0 and proto.size == 0
+
+
+def test_unknown_error_model_and_missing_period_are_clear_errors(data):
+    X, y = data
+    with pytest.raises(ValueError, match="error_model"):
+        GPLightCurveAugmenter(error_model="poisson").fit(X, y)
+    no_period = LightCurves(X.time, X.mag, X.err, X.offsets, X.meta.drop(columns="period"))
+    with pytest.raises(ValueError, match="period"):
+        noise_to_error_ratio(no_period)

@@ -51,3 +51,11 @@ def test_ids_positions_sort_gather(ragged):
 def test_empty_segment_is_refused():
     with pytest.raises(ValueError, match="non-empty"):
         rg.segment_sum(np.ones(3), np.array([0, 0, 3]))
+
+
+def test_segment_median_matches_numpy(ragged):
+    v, _, off = ragged
+    medians = [np.median(s) for s in segments(v, off)]
+    np.testing.assert_allclose(rg.segment_median(v, off), medians)
+    with pytest.raises(ValueError, match="non-empty"):
+        rg.segment_median([1.0], [0, 0, 1])

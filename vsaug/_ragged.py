@@ -20,6 +20,7 @@ __all__ = [
     "segment_min",
     "segment_max",
     "segment_std",
+    "segment_median",
     "segment_sort",
     "segment_positions",
 ]
@@ -119,6 +120,18 @@ def segment_std(values, offsets, ddof=0):
     centred = values - np.repeat(mean, lengths)
     dof = np.maximum(lengths - ddof, 1)
     return np.sqrt(segment_sum(centred * centred, offsets) / dof)
+
+
+def segment_median(values, offsets):
+    """Median of each segment (the mean of the two middle values when even)."""
+    offsets = np.asarray(offsets, dtype=np.int64)
+    _check_nonempty(offsets)
+    values = np.asarray(values, dtype=np.float64)
+    ordered = values[segment_sort(values, offsets)]
+    lengths = np.diff(offsets)
+    low = ordered[offsets[:-1] + (lengths - 1) // 2]
+    high = ordered[offsets[:-1] + lengths // 2]
+    return (low + high) / 2
 
 
 def segment_sort(keys, offsets):

@@ -32,6 +32,7 @@ from ._ragged import (
     gather_segments,
     lengths_to_offsets,
     segment_mean,
+    segment_median,
     segment_positions,
     segment_sort,
 )
@@ -369,11 +370,12 @@ class GPLightCurveAugmenter(_BaseAugmenter):
         errors keep their spread and their rise towards faint magnitudes),
         and adds truncated Gaussian noise of those errors times the
         prototype's noise-to-error ratio (the scatter of its phase-sorted
-        neighbours over its mean error; CRTS errors overstate the scatter of
-        the brighter stars by up to three times). On CRTS a classifier tells
-        ``"gp"`` synthetics from real curves of the same stars almost every
-        time, from their errors and their noise alone, and a network trained
-        on them learns that tell instead of the class
+        neighbours over its mean error; for the median CRTS curve of the
+        small classes it is about one half). On CRTS a classifier tells
+        ``"gp"`` synthetics from real curves of the same stars 98.8% of the
+        time from seven summary statistics of their errors and noise, and
+        ``"empirical"`` ones 86.1%; one RNN bag of ``"gp"`` synthetics scored
+        75.6% balanced accuracy, the same bag with ``"empirical"`` ones 83.7%
         (``benchmarks/notes/augment.md``).
     n_jobs : int, default=None
         Workers (joblib) for fitting and predicting. Results do not depend
@@ -633,16 +635,16 @@ def noise_to_error_ratio(X):
     mag = X.mag.astype(np.float64)[segment_sort(fold_phase(X), offsets)]
     # Steps between phase neighbours; not the ones that join two curves.
     step = np.abs(np.diff(mag))[segment_positions(offsets)[1:] > 0]
-    step_offsets = lengths_to_offsets(np.maximum(lengths - 1, 0))
-    step = step[segment_sort(step, step_offsets)]
-    n_steps = np.diff(step_offsets)
-    ok = n_steps >= 2
-    median = np.zeros(lengths.size)
-    median[ok] = step[step_offsets[:-1][ok] + (n_steps[ok] - 1) // 2]
+    ok = lengths >= 3
+    median = np.ones(lengths.size)
     mean_err = np.ones(lengths.size)
-    mean_err[lengths > 0] = segment_mean(
-        X.err.astype(np.float64), np.r_[offsets[:-1][lengths > 0], offsets[-1]]
-    )
+    if ok.any():
+        # Dropping the curves that are not ok leaves valid offsets of the rest.
+        steps_kept = np.repeat(ok, np.maximum(lengths - 1, 0))
+        median[ok] = segment_median(step[steps_kept], lengths_to_offsets(lengths[ok] - 1))
+        points = np.repeat(ok, lengths)
+        mean_err[ok] = segment_mean(X.err.astype(np.float64)[points],
+                                    lengths_to_offsets(lengths[ok]))
     ratio = median / (np.sqrt(2.0) * ndtri(0.75)) / mean_err
     return np.where(ok, ratio, 1.0)
 

@@ -127,8 +127,10 @@ class BaggingAugmentedEnsemble(
     :class:`~vsaug.LightCurveCleaner` (clean first, so that the GP
     prototypes are clean too). On the CRTS development set (stratified
     6:1:3 split) it reached 0.839 balanced accuracy and 0.794 macro F1 on
-    the test part (class weights alone: 0.799 and 0.785), in 6.5-10
-    minutes on 2 shared cores (``benchmarks/bench_fast_model.py``).
+    the test part with the paper's GP error model (class weights alone:
+    0.799 and 0.785), in 6.5-10 minutes on 2 shared cores
+    (``benchmarks/bench_fast_model.py``), and 0.842 and 0.782 with
+    ``error_model="empirical"`` in the CRTS run of ``docs/results``.
 
     All synthetic curves of all bags are drawn up front in the main process
     (each from its bag's seed), then the members are fitted in parallel;

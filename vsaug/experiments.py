@@ -126,9 +126,9 @@ class Profile:
 #: (``benchmarks/bench_rnn_profiles.py``), and with 6 epochs instead of 10
 #: a bag of 1875 curves per class trained in 445-553 s with its per-epoch
 #: validation on 2 cores in the CRTS run of ``docs/results``: 84 minutes
-#: for the 10-bag RNN ensemble (85.4% balanced accuracy). Batches are grouped by length in every
-#: profile: that changes the speed, not the network. ``demo``: tiny networks
-#: for ``vsaug demo``.
+#: for the 10-bag RNN ensemble (85.4% balanced accuracy). Batches are
+#: grouped by length in every profile: that changes the speed, not the
+#: network. ``demo``: tiny networks for ``vsaug demo``.
 PROFILES = {
     "paper": Profile(
         name="paper",

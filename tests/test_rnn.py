@@ -53,6 +53,25 @@ def test_learns_well_above_chance(fitted, data):
     assert len(fitted.history_["loss"]) == 8 and fitted.history_["loss"][-1] < fitted.history_["loss"][0]
 
 
+def test_learning_rate_schedules(fitted, data):
+    # Constant: every epoch at the set rate, the optimizer never touched.
+    assert fitted.history_["learning_rate"] == [1e-2] * 8
+    assert float(fitted.model_.optimizer.learning_rate) == pytest.approx(1e-2)
+    X, y = data["train"]
+    params = {**TINY, "epochs": 4}
+    cosine = MultiInputRNNClassifier(**params, learning_rate_schedule="cosine",
+                                     random_state=0).fit(X, y)
+    # Half a cosine from 1e-2: epoch starts at 1, 0.85, 0.5, 0.15 of it, and
+    # the last step just above zero.
+    np.testing.assert_allclose(cosine.history_["learning_rate"],
+                               1e-2 * 0.5 * (1 + np.cos(np.pi * np.arange(4) / 4)), rtol=1e-6)
+    assert 0 < float(cosine.model_.optimizer.learning_rate) < 1e-4
+    constant = MultiInputRNNClassifier(**params, random_state=0).fit(X, y)
+    # Same seed, same batches: only the step sizes differ after the first step.
+    assert not np.allclose(cosine.predict_proba(X[:20]), constant.predict_proba(X[:20]))
+    assert cosine.history_["loss"][0] == pytest.approx(constant.history_["loss"][0], rel=0.2)
+
+
 def test_padding_never_changes_a_prediction(fitted, data):
     X, _ = data["mixed"]
     together = fitted.predict_proba(X)  # one batch padded to the longest (>= 288)
@@ -210,6 +229,7 @@ def test_clone_and_params():
     (dict(scalar_features=("period", "period")), r"scalar_features must be distinct"),
     (dict(scalar_features=("colour",)), r"scalar feature 'colour' needs a meta column 'colour'"),
     (dict(class_weight="inverse"), r"The 'class_weight' parameter"),
+    (dict(learning_rate_schedule="step"), r"The 'learning_rate_schedule' parameter"),
 ])
 def test_bad_parameters(params, message):
     X, y = _data(8, 0)

@@ -108,10 +108,10 @@ class CompoundRNNCNNClassifier(KerasLightCurveClassifier):
     frozen_branches : tuple of {"rnn", "scalar"}, default=("rnn",)
         Branches copied from stage one and kept fixed in stage two. A branch
         not listed is copied too but keeps training.
-    label_smoothing, learning_rate, batch_size, epochs, pad_multiple, group_by_length, \
-predict_batch_size, class_weight
+    label_smoothing, learning_rate, learning_rate_schedule, batch_size, epochs, \
+pad_multiple, group_by_length, predict_batch_size, class_weight
         Stage two's training, as in :class:`MultiInputRNNClassifier`
-        (defaults 0.1, 1e-3, 32, 10, 8, True, 256, None).
+        (defaults 0.1, 1e-3, "constant", 32, 10, 8, True, 256, None).
     random_state : int, RandomState instance or None, default=None
         Seeds stage two (and stage one when its own ``random_state`` is None).
     verbose : int, default=0
@@ -181,6 +181,7 @@ predict_batch_size, class_weight
         frozen_branches=("rnn",),
         label_smoothing=0.1,
         learning_rate=1e-3,
+        learning_rate_schedule="constant",
         batch_size=32,
         epochs=10,
         pad_multiple=8,
@@ -202,6 +203,7 @@ predict_batch_size, class_weight
         self.frozen_branches = frozen_branches
         self.label_smoothing = label_smoothing
         self.learning_rate = learning_rate
+        self.learning_rate_schedule = learning_rate_schedule
         self.batch_size = batch_size
         self.epochs = epochs
         self.pad_multiple = pad_multiple

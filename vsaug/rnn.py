@@ -93,7 +93,11 @@ class MultiInputRNNClassifier(KerasLightCurveClassifier):
     label_smoothing : float, default=0.1
         Label smoothing of the categorical cross-entropy.
     learning_rate : float, default=1e-3
-        Adam learning rate.
+        Adam learning rate (the initial one under a schedule).
+    learning_rate_schedule : {"constant", "cosine"}, default="constant"
+        ``"cosine"`` anneals the learning rate step by step from
+        ``learning_rate`` towards zero over the epochs (half a cosine);
+        ``"constant"`` keeps it, as the paper does.
     batch_size : int, default=32
         Training batch size.
     epochs : int, default=10
@@ -131,8 +135,8 @@ class MultiInputRNNClassifier(KerasLightCurveClassifier):
     scalar_mean_, scalar_scale_ : ndarray of shape (n_scalars,)
         Standardisation of the scalar features.
     history_ : dict of lists
-        Per-epoch training ``loss`` and ``epoch_seconds`` (wall time of the
-        training steps) and, with validation data, ``val_loss`` and
+        Per-epoch training ``loss``, ``epoch_seconds`` (wall time of the
+        training steps) and ``learning_rate`` (at the epoch's start) and, with validation data, ``val_loss`` and
         ``val_balanced_accuracy``.
     best_epoch_ : int
         The epoch (1-based) whose weights were kept: the best validation
@@ -175,6 +179,7 @@ class MultiInputRNNClassifier(KerasLightCurveClassifier):
         scalar_features=("log_period", "amplitude"),
         label_smoothing=0.1,
         learning_rate=1e-3,
+        learning_rate_schedule="constant",
         batch_size=32,
         epochs=10,
         pad_multiple=8,
@@ -191,6 +196,7 @@ class MultiInputRNNClassifier(KerasLightCurveClassifier):
         self.scalar_features = scalar_features
         self.label_smoothing = label_smoothing
         self.learning_rate = learning_rate
+        self.learning_rate_schedule = learning_rate_schedule
         self.batch_size = batch_size
         self.epochs = epochs
         self.pad_multiple = pad_multiple

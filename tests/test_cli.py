@@ -204,3 +204,19 @@ def test_reproduce_verbosity_reaches_the_runner(monkeypatch, flags, verbose):
     with pytest.raises(Stop):
         main(["reproduce", "--profile", "demo", *flags])
     assert seen["verbose"] == verbose and seen["profile"] == "demo"
+    assert seen["learning_rate_schedule"] is None  # the profile's own
+
+
+def test_learning_rate_schedule_reaches_the_runner(monkeypatch):
+    seen = {}
+
+    def fake_run(data, out, **kwargs):
+        seen.update(kwargs)
+        return {}
+
+    monkeypatch.setattr(ex, "run_experiments", fake_run)
+    monkeypatch.setattr("vsaug.cli._print_results", lambda args, results: None)
+    main(["reproduce", "--profile", "demo", "--learning-rate-schedule", "cosine", "--quiet"])
+    assert seen["learning_rate_schedule"] == "cosine"
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["reproduce", "--learning-rate-schedule", "step"])

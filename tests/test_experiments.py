@@ -101,6 +101,12 @@ def test_overrides_replace_sizes_and_epochs_only():
     assert (p.n_bags, p.samples_per_class, p.rnn["epochs"], p.compound["epochs"]) == (3, 50, 2, 2)
     assert p.rnn["gru_units"] == (128, 64)
     assert PROFILES["paper"].rnn["epochs"] == 10  # the table itself is untouched
+    cosine = PROFILES["fast"].with_overrides(learning_rate_schedule="cosine")
+    assert cosine.rnn["learning_rate_schedule"] == cosine.compound["learning_rate_schedule"]
+    assert cosine.rnn["learning_rate_schedule"] == "cosine"
+    assert "learning_rate_schedule" not in PROFILES["fast"].rnn
+    with pytest.raises(ValueError, match="learning_rate_schedule must be 'constant', 'cosine'"):
+        ex.ExperimentRun(([], []), "unused", learning_rate_schedule="linear")._validate()
 
 
 def test_make_model_pipeline():
@@ -111,6 +117,8 @@ def test_make_model_pipeline():
     assert ensemble.estimator.get_params()["gru_units"] == (128, 64)
     assert ensemble.estimator.epochs == 2 and ensemble.random_state == 3
     assert ensemble.augmenter.error_model == "gp"
+    cosine = make_model("compound", "fast", learning_rate_schedule="cosine")[-1].estimator
+    assert cosine.learning_rate_schedule == cosine.rnn.learning_rate_schedule == "cosine"
     assert [n for n, _ in make_model("fast", clean=False).steps] == ["ensemble"]
     with pytest.raises(ValueError, match="model must be one of 'fast', 'rnn', 'compound'; got 'svm'"):
         make_model("svm")
@@ -162,7 +170,7 @@ def test_run_writes_every_output(finished):
     assert "| RNN, ensemble of 2 bags (`rnn`) |" in report and "| 85.7% | 0.71 |" in report
     rnn = results["experiments"]["rnn"]["test"]
     bacc_gap = f"{100 * (rnn['balanced_accuracy'] - 0.857):+.1f} pts"
-    assert f"| 85.7% | 0.71 | {bacc_gap} | {rnn['macro_f1'] - 0.71:+.2f} |" in report
+    assert f"| 85.7% | 0.71 | {bacc_gap} | {rnn['macro_f1'] - 0.71:+.3f} |" in report
     assert "| fast bag 1: fit |" in report  # the wall time of every stage
     assert "- command: `test`" in report
     assert "![GP example](figures/gp_example.png)" in report
@@ -197,6 +205,8 @@ def test_reported_scores_match_saved_predictions(finished):
         assert results["experiments"][name]["test"]["balanced_accuracy"] == pytest.approx(
             s.balanced_accuracy)
         assert results["experiments"][name]["test"]["macro_f1"] == pytest.approx(s.macro_f1)
+        low, high = results["experiments"][name]["test_interval"]["balanced_accuracy"]
+        assert low <= s.balanced_accuracy <= high
     per_bag = results["experiments"]["rnn"]["per_bag"]
     y_pred0 = classes[np.argmax(bags[0], axis=1)]
     assert per_bag[0]["test_balanced_accuracy"] == pytest.approx(

@@ -8,6 +8,7 @@ from sklearn.neighbors import KNeighborsClassifier
 
 from vsaug import LightCurves
 from vsaug.metrics import (
+    bootstrap_scores,
     classification_summary,
     confusion_matrices,
     cross_test,
@@ -51,6 +52,29 @@ def test_summary_errors():
         classification_summary(["a"], ["a"], labels=["a", "a"])
     with pytest.raises(ValueError, match="empty"):
         classification_summary([], [])
+
+
+def test_bootstrap_scores_estimate_interval_and_width():
+    rng = np.random.default_rng(1)
+    y = rng.choice(["RRab", "Ecl", "DSct"], 600, p=[0.45, 0.45, 0.1])
+    y_pred = np.where(rng.random(600) < 0.75, y, "Ecl")
+    table = bootstrap_scores(y, y_pred, n_resamples=400, random_state=0)
+    summary = classification_summary(y, y_pred)
+    assert table.loc["balanced_accuracy", "estimate"] == pytest.approx(summary.balanced_accuracy)
+    assert table.loc["macro_f1", "estimate"] == pytest.approx(summary.macro_f1)
+    assert (table["low"] < table["estimate"]).all() and (table["estimate"] < table["high"]).all()
+    # Binomial scale: the recall of 60 DSct stars alone moves the balanced
+    # accuracy by about sqrt(.75 * .25 / 60) / 3 = 0.019 (one sigma).
+    width = table.loc["balanced_accuracy", "high"] - table.loc["balanced_accuracy", "low"]
+    assert 0.04 < width < 0.12
+    # Same seed, same interval; more stars, a narrower one.
+    pd.testing.assert_frame_equal(table, bootstrap_scores(y, y_pred, n_resamples=400,
+                                                          random_state=0))
+    big = bootstrap_scores(np.tile(y, 4), np.tile(y_pred, 4), n_resamples=400, random_state=0)
+    big_width = big.loc["balanced_accuracy", "high"] - big.loc["balanced_accuracy", "low"]
+    assert big_width < 0.7 * width
+    with pytest.raises(ValueError, match=r"y_pred holds classes \['Rot'\]"):
+        bootstrap_scores(y, np.where(y == "DSct", "Rot", y), labels=["DSct", "Ecl", "RRab"])
 
 
 def test_confusion_views_are_row_and_column_normalised():

@@ -80,6 +80,8 @@ def _add_sizes(parser):
     parser.add_argument("--samples-per-class", type=_positive_int,
                         help="curves per class in every bag (default: the profile's)")
     parser.add_argument("--epochs", type=_positive_int, help="training epochs of the networks")
+    parser.add_argument("--learning-rate-schedule", choices=["constant", "cosine"],
+                        help="the networks' learning-rate schedule (default: the profile's)")
     parser.add_argument("--no-clean", dest="clean", action="store_false",
                         help="skip the SuperSmoother outlier cleaning")
 
@@ -252,7 +254,8 @@ def _cmd_fit(args, command):
     _say(args, f"fitting a {args.model} model ({args.profile} profile) on {len(X)} stars")
     model = make_model(args.model, args.profile, n_bags=args.n_bags,
                        samples_per_class=args.samples_per_class, epochs=args.epochs,
-                       clean=args.clean, n_jobs=args.n_jobs, random_state=args.seed,
+                       learning_rate_schedule=args.learning_rate_schedule, clean=args.clean,
+                       n_jobs=args.n_jobs, random_state=args.seed,
                        verbose=0 if args.quiet else 1)
     started = time.perf_counter()
     model.fit(X, y)
@@ -309,7 +312,8 @@ def _cmd_reproduce(args, command):
     results = run_experiments(
         args.data, out, profile=args.profile, experiments=args.experiments, seed=args.seed,
         max_per_class=args.max_per_class, n_bags=args.n_bags,
-        samples_per_class=args.samples_per_class, epochs=args.epochs, clean=args.clean,
+        samples_per_class=args.samples_per_class, epochs=args.epochs,
+        learning_rate_schedule=args.learning_rate_schedule, clean=args.clean,
         n_jobs=args.n_jobs, verbose=0 if args.quiet else 1 + int(args.verbose),
         command=command,
     )

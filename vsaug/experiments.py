@@ -53,7 +53,7 @@ import pandas as pd
 
 from ._ragged import segment_mean, segment_weighted_mean
 from .lightcurves import as_light_curves
-from .metrics import classification_summary, confusion_matrices
+from .metrics import bootstrap_scores, classification_summary, confusion_matrices
 
 __all__ = [
     "Profile",
@@ -100,11 +100,15 @@ class Profile:
     features: dict = field(default_factory=dict)
     augmenter: dict = field(default_factory=dict)
 
-    def with_overrides(self, *, n_bags=None, samples_per_class=None, epochs=None):
-        """A copy with the run-size settings replaced where given."""
+    def with_overrides(self, *, n_bags=None, samples_per_class=None, epochs=None,
+                       learning_rate_schedule=None):
+        """A copy with the run-size and training settings replaced where given."""
         rnn, compound = dict(self.rnn), dict(self.compound)
         if epochs is not None:
             rnn["epochs"] = compound["epochs"] = int(epochs)
+        if learning_rate_schedule is not None:
+            rnn["learning_rate_schedule"] = compound["learning_rate_schedule"] = \
+                learning_rate_schedule
         return replace(
             self,
             n_bags=self.n_bags if n_bags is None else int(n_bags),
@@ -246,7 +250,8 @@ def _member(model, profile, seed, *, verbose=0, rnn=None):
 
 
 def make_model(model="fast", profile="fast", *, n_bags=None, samples_per_class=None,
-               epochs=None, clean=True, n_jobs=None, random_state=None, verbose=0):
+               epochs=None, learning_rate_schedule=None, clean=True, n_jobs=None,
+               random_state=None, verbose=0):
     """The library's classifier of one kind, ready to fit on raw light curves.
 
     Parameters
@@ -258,6 +263,8 @@ def make_model(model="fast", profile="fast", *, n_bags=None, samples_per_class=N
         A key of :data:`PROFILES` or a :class:`Profile`.
     n_bags, samples_per_class, epochs : int, optional
         Replace the profile's values.
+    learning_rate_schedule : {"constant", "cosine"}, optional
+        Replace the networks' learning-rate schedule.
     clean : bool, default=True
         Put a :class:`vsaug.LightCurveCleaner` in front.
     n_jobs : int, optional
@@ -284,7 +291,8 @@ def make_model(model="fast", profile="fast", *, n_bags=None, samples_per_class=N
     from .ensemble import BaggingAugmentedEnsemble
 
     profile = _profile(profile).with_overrides(
-        n_bags=n_bags, samples_per_class=samples_per_class, epochs=epochs
+        n_bags=n_bags, samples_per_class=samples_per_class, epochs=epochs,
+        learning_rate_schedule=learning_rate_schedule,
     )
     member = _member(model, profile, None, verbose=max(0, verbose - 1))
     ensemble = BaggingAugmentedEnsemble(
@@ -505,6 +513,8 @@ class ExperimentRun:
         split, for quick runs.
     n_bags, samples_per_class, epochs : int, optional
         Replace the profile's values.
+    learning_rate_schedule : {"constant", "cosine"}, optional
+        Replace the networks' learning-rate schedule.
     clean : bool, default=True
         Clean the curves with :class:`vsaug.LightCurveCleaner` first.
     n_jobs : int, optional
@@ -538,7 +548,8 @@ class ExperimentRun:
 
     def __init__(self, data, out, *, profile="fast", experiments=None, seed=0,
                  max_per_class=None, n_bags=None, samples_per_class=None, epochs=None,
-                 clean=True, n_jobs=None, verbose=1, command=None):
+                 learning_rate_schedule=None, clean=True, n_jobs=None, verbose=1,
+                 command=None):
         self.data = data
         self.out = Path(out)
         self.profile = profile
@@ -548,6 +559,7 @@ class ExperimentRun:
         self.n_bags = n_bags
         self.samples_per_class = samples_per_class
         self.epochs = epochs
+        self.learning_rate_schedule = learning_rate_schedule
         self.clean = clean
         self.n_jobs = n_jobs
         self.verbose = verbose
@@ -571,8 +583,12 @@ class ExperimentRun:
                 f"max_per_class={self.max_per_class} is too small to split 6:1:3 "
                 f"with every class in the training and test parts; use {_MIN_PER_CLASS} or more"
             )
+        if self.learning_rate_schedule not in (None, "constant", "cosine"):
+            raise ValueError("learning_rate_schedule must be 'constant', 'cosine' or None; "
+                             f"got {self.learning_rate_schedule!r}")
         self.profile_ = _profile(self.profile).with_overrides(
-            n_bags=self.n_bags, samples_per_class=self.samples_per_class, epochs=self.epochs
+            n_bags=self.n_bags, samples_per_class=self.samples_per_class, epochs=self.epochs,
+            learning_rate_schedule=self.learning_rate_schedule,
         )
 
     def _settings(self, fingerprint):
@@ -905,10 +921,13 @@ class ExperimentRun:
         val_proba = np.mean([p["val_proba"] for p in members], axis=0)
         y_pred = self.classes_[np.argmax(proba, axis=1)]
         recall_view, precision_view = confusion_matrices(y_test, y_pred, self.labels_)
+        interval = bootstrap_scores(y_test, y_pred, labels=self.labels_, random_state=self.seed)
         return {
             "title": title,
             "n_members": len(members),
             "test": self._scores(y_test, proba).to_dict(),
+            "test_interval": {score: [float(row["low"]), float(row["high"])]
+                              for score, row in interval.iterrows()},
             "val_balanced_accuracy": self._scores(y_val, val_proba).balanced_accuracy,
             "per_bag": per_bag,
             "recall_view": recall_view,
@@ -1071,7 +1090,7 @@ def _difference(ours, paper, *, points):
     """``ours - paper`` as signed percentage points or a signed F1 difference."""
     if paper is None:
         return ""
-    return f"{100 * (ours - paper):+.1f} pts" if points else f"{ours - paper:+.2f}"
+    return f"{100 * (ours - paper):+.1f} pts" if points else f"{ours - paper:+.3f}"
 
 
 def _duration(seconds):
@@ -1122,14 +1141,24 @@ def render_report(results, *, data=""):
         "",
         "## Results on the test part",
         "",
-        "The test part is never augmented. Ensembles average their members' probabilities.",
+        "The test part is never augmented. Ensembles average their members' probabilities. "
+        "In brackets: the 95% percentile-bootstrap interval over the test stars "
+        "(`vsaug.metrics.bootstrap_scores`, 1000 resamples), how far the scores move with "
+        "which stars are in the test part.",
         "",
     ]
     rows = []
     for name, result in results["experiments"].items():
         paper = results["paper"].get(name, {"balanced_accuracy": None, "macro_f1": None})
         bacc, f1 = result["test"]["balanced_accuracy"], result["test"]["macro_f1"]
-        rows.append((f"{result['title']} (`{name}`)", _pct(bacc), _f2(f1),
+        interval = result.get("test_interval", {})  # absent from reports before 0.1
+        bacc_cell, f1_cell = _pct(bacc), f"{f1:.3f}"
+        if interval:
+            (bacc_low, bacc_high), (f1_low, f1_high) = (interval["balanced_accuracy"],
+                                                        interval["macro_f1"])
+            bacc_cell += f" [{100 * bacc_low:.1f}, {100 * bacc_high:.1f}]"
+            f1_cell += f" [{f1_low:.3f}, {f1_high:.3f}]"
+        rows.append((f"{result['title']} (`{name}`)", bacc_cell, f1_cell,
                      _pct(paper["balanced_accuracy"]), _f2(paper["macro_f1"]),
                      _difference(bacc, paper["balanced_accuracy"], points=True),
                      _difference(f1, paper["macro_f1"], points=False)))

@@ -9,15 +9,20 @@ number comes from :mod:`sklearn.metrics`; this module only gathers them.
 :func:`cross_test` refits an estimator on each of ``n_splits`` stratified
 folds and summarises every confusion-matrix cell over the folds by its median
 and a robust spread: the second-lowest and second-highest fold values.
+:func:`bootstrap_scores` puts a percentile-bootstrap interval (from
+:func:`scipy.stats.bootstrap`) on the balanced accuracy and macro F1 of one
+test set: a few stars of a small class move both by a point.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
+from scipy.stats import bootstrap
 from sklearn.base import clone
 from sklearn.metrics import (
     accuracy_score,
@@ -34,6 +39,7 @@ from .lightcurves import as_light_curves
 __all__ = [
     "ClassificationSummary",
     "classification_summary",
+    "bootstrap_scores",
     "confusion_matrices",
     "CrossTestResult",
     "cross_test",
@@ -171,6 +177,80 @@ def classification_summary(y_true, y_pred, labels=None):
         macro_f1=float(f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0)),
         accuracy=float(accuracy_score(y_true, y_pred)),
         per_class=per_class,
+    )
+
+
+def bootstrap_scores(y_true, y_pred, *, labels=None, n_resamples=1000, confidence_level=0.95,
+                     random_state=None):
+    """Balanced accuracy and macro F1 with percentile-bootstrap intervals.
+
+    The stars are resampled with replacement (true and predicted label
+    together) ``n_resamples`` times and both scores recomputed with
+    :mod:`sklearn.metrics` on each resample; the interval is the central
+    ``confidence_level`` of those values (:func:`scipy.stats.bootstrap`,
+    ``method="percentile"``). It measures how much the scores depend on
+    which stars happened to land in the test set, not on training.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of shape (n_samples,)
+        True and predicted class labels.
+    labels : array-like of shape (n_classes,), optional
+        Classes of the macro F1; default the sorted union of both arrays.
+    n_resamples : int, default=1000
+        Bootstrap resamples.
+    confidence_level : float, default=0.95
+        Central fraction of the resampled scores the interval holds.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the resampling.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``"balanced_accuracy"`` and ``"macro_f1"``, columns
+        ``estimate`` (the score of the data as given; equal to
+        :func:`classification_summary`'s), ``low`` and ``high``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from vsaug.metrics import bootstrap_scores
+    >>> rng = np.random.default_rng(0)
+    >>> y = rng.choice(["a", "b", "c"], 300)
+    >>> y_pred = np.where(rng.random(300) < 0.8, y, "a")
+    >>> table = bootstrap_scores(y, y_pred, random_state=0)
+    >>> bool(table.loc["balanced_accuracy", "low"] < table.loc["balanced_accuracy", "estimate"]
+    ...      < table.loc["balanced_accuracy", "high"])
+    True
+    """
+    y_true, y_pred = _check_pair(y_true, y_pred)
+    labels = np.asarray(_labels(y_true, y_pred, labels))
+    unknown = np.setdiff1d(y_pred, labels)
+    if unknown.size:
+        raise ValueError(
+            f"y_pred holds classes {unknown.tolist()} that are not in labels {labels.tolist()}"
+        )
+    # Integer codes make each of the resamples' sklearn calls cheap.
+    order = np.argsort(labels)
+    true_codes = order[np.searchsorted(labels[order], y_true)]
+    pred_codes = order[np.searchsorted(labels[order], y_pred)]
+    codes = np.arange(labels.size)
+
+    def scores(t, p):
+        return np.array([balanced_accuracy_score(t, p),
+                         f1_score(t, p, labels=codes, average="macro", zero_division=0)])
+
+    seed = check_random_state(random_state).randint(_MAX_SEED)
+    with warnings.catch_warnings():
+        # A resample can miss every star of a small class that is still predicted.
+        warnings.filterwarnings("ignore", "y_pred contains classes not in y_true")
+        result = bootstrap((true_codes, pred_codes), scores, paired=True, vectorized=False,
+                           n_resamples=n_resamples, confidence_level=confidence_level,
+                           method="percentile", rng=np.random.default_rng(seed))
+    return pd.DataFrame(
+        {"estimate": scores(true_codes, pred_codes),
+         "low": result.confidence_interval.low, "high": result.confidence_interval.high},
+        index=pd.Index(["balanced_accuracy", "macro_f1"], name="score"),
     )
 
 

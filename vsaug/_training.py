@@ -205,9 +205,10 @@ class KerasLightCurveClassifier(SaveLoadMixin, ClassifierMixin, BaseEstimator):
         """Learning rate at ``progress`` (0 to 1) through the training steps.
 
         ``"cosine"`` anneals from ``learning_rate`` towards zero along half a
-        cosine, step by step: with few epochs the last ones then settle
-        instead of jumping between minima (the validation score of constant
-        steps swings by about two points from epoch to epoch on CRTS).
+        cosine, step by step, so that the last epochs settle instead of
+        swinging (constant steps move a CRTS bag's validation score by up to
+        two points from epoch to epoch; cosine steadied them there but did
+        not raise the best epoch: ``benchmarks/README.md``).
         """
         if self.learning_rate_schedule == "cosine":
             return 0.5 * self.learning_rate * (1.0 + np.cos(np.pi * progress))

@@ -105,7 +105,8 @@ def test_overrides_replace_sizes_and_epochs_only():
     assert cosine.rnn["learning_rate_schedule"] == cosine.compound["learning_rate_schedule"]
     assert cosine.rnn["learning_rate_schedule"] == "cosine"
     assert "learning_rate_schedule" not in PROFILES["fast"].rnn
-    with pytest.raises(ValueError, match="learning_rate_schedule must be 'constant', 'cosine'"):
+    with pytest.raises(ValueError,
+                       match=r"learning_rate_schedule must be one of \('constant', 'cosine'\)"):
         ex.ExperimentRun(([], []), "unused", learning_rate_schedule="linear")._validate()
 
 

@@ -75,6 +75,10 @@ def test_bootstrap_scores_estimate_interval_and_width():
     assert big_width < 0.7 * width
     with pytest.raises(ValueError, match=r"y_pred holds classes \['Rot'\]"):
         bootstrap_scores(y, np.where(y == "DSct", "Rot", y), labels=["DSct", "Ecl", "RRab"])
+    with pytest.raises(ValueError, match="n_resamples must be a positive integer, got 0"):
+        bootstrap_scores(y, y_pred, n_resamples=0)
+    with pytest.raises(ValueError, match="confidence_level must lie between 0 and 1, got 1.5"):
+        bootstrap_scores(y, y_pred, confidence_level=1.5)
 
 
 def test_confusion_views_are_row_and_column_normalised():

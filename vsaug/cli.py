@@ -80,7 +80,9 @@ def _add_sizes(parser):
     parser.add_argument("--samples-per-class", type=_positive_int,
                         help="curves per class in every bag (default: the profile's)")
     parser.add_argument("--epochs", type=_positive_int, help="training epochs of the networks")
-    parser.add_argument("--learning-rate-schedule", choices=["constant", "cosine"],
+    from ._training import LEARNING_RATE_SCHEDULES
+
+    parser.add_argument("--learning-rate-schedule", choices=LEARNING_RATE_SCHEDULES,
                         help="the networks' learning-rate schedule (default: the profile's)")
     parser.add_argument("--no-clean", dest="clean", action="store_false",
                         help="skip the SuperSmoother outlier cleaning")

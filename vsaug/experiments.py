@@ -52,6 +52,7 @@ import numpy as np
 import pandas as pd
 
 from ._ragged import segment_mean, segment_weighted_mean
+from ._training import LEARNING_RATE_SCHEDULES
 from .lightcurves import as_light_curves
 from .metrics import bootstrap_scores, classification_summary, confusion_matrices
 
@@ -583,9 +584,10 @@ class ExperimentRun:
                 f"max_per_class={self.max_per_class} is too small to split 6:1:3 "
                 f"with every class in the training and test parts; use {_MIN_PER_CLASS} or more"
             )
-        if self.learning_rate_schedule not in (None, "constant", "cosine"):
-            raise ValueError("learning_rate_schedule must be 'constant', 'cosine' or None; "
-                             f"got {self.learning_rate_schedule!r}")
+        # Checked here, not first when a network is fitted after the GP fits.
+        if self.learning_rate_schedule not in (None, *LEARNING_RATE_SCHEDULES):
+            raise ValueError(f"learning_rate_schedule must be one of {LEARNING_RATE_SCHEDULES} "
+                             f"or None; got {self.learning_rate_schedule!r}")
         self.profile_ = _profile(self.profile).with_overrides(
             n_bags=self.n_bags, samples_per_class=self.samples_per_class, epochs=self.epochs,
             learning_rate_schedule=self.learning_rate_schedule,
@@ -1151,7 +1153,7 @@ def render_report(results, *, data=""):
     for name, result in results["experiments"].items():
         paper = results["paper"].get(name, {"balanced_accuracy": None, "macro_f1": None})
         bacc, f1 = result["test"]["balanced_accuracy"], result["test"]["macro_f1"]
-        interval = result.get("test_interval", {})  # absent from reports before 0.1
+        interval = result.get("test_interval", {})  # absent from older metrics.json
         bacc_cell, f1_cell = _pct(bacc), f"{f1:.3f}"
         if interval:
             (bacc_low, bacc_high), (f1_low, f1_high) = (interval["balanced_accuracy"],

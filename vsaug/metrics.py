@@ -223,6 +223,10 @@ def bootstrap_scores(y_true, y_pred, *, labels=None, n_resamples=1000, confidenc
     ...      < table.loc["balanced_accuracy", "high"])
     True
     """
+    if not isinstance(n_resamples, (int, np.integer)) or n_resamples < 1:
+        raise ValueError(f"n_resamples must be a positive integer, got {n_resamples!r}")
+    if not 0 < confidence_level < 1:
+        raise ValueError(f"confidence_level must lie between 0 and 1, got {confidence_level!r}")
     y_true, y_pred = _check_pair(y_true, y_pred)
     labels = np.asarray(_labels(y_true, y_pred, labels))
     unknown = np.setdiff1d(y_pred, labels)

@@ -136,8 +136,8 @@ class MultiInputRNNClassifier(KerasLightCurveClassifier):
         Standardisation of the scalar features.
     history_ : dict of lists
         Per-epoch training ``loss``, ``epoch_seconds`` (wall time of the
-        training steps) and ``learning_rate`` (at the epoch's start) and, with validation data, ``val_loss`` and
-        ``val_balanced_accuracy``.
+        training steps) and ``learning_rate`` (at the epoch's start) and,
+        with validation data, ``val_loss`` and ``val_balanced_accuracy``.
     best_epoch_ : int
         The epoch (1-based) whose weights were kept: the best validation
         balanced accuracy (ties: lower validation loss), or the last epoch.

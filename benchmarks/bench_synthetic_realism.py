@@ -2,7 +2,8 @@
 
 For every curve of the small CRTS classes in the training part (those the
 bagging ensemble tops up), one synthetic is drawn from its own GP fit under
-each ``error_model`` of :class:`vsaug.GPLightCurveAugmenter`. Seven summary
+each ``error_model`` of :class:`vsaug.GPLightCurveAugmenter` (and, for the
+empirical one, each ``cadence_subset``). Seven summary
 statistics per curve (mean error, spread of the errors, their correlation
 with magnitude, the magnitude scatter, the point-to-point scatter in time
 and in phase order, the number of points) feed a gradient-boosting
@@ -52,6 +53,9 @@ SMALL = ["LPV", "RRd", "Blazhko", "CepII", "ACEP", "DSct"]
 STATISTICS = ["mean error", "error spread (std/mean)", "corr(magnitude, error)",
               "magnitude std", "time-order scatter / error", "phase-order scatter / error",
               "points"]
+# (error_model, cadence_subset) of every variant compared
+VARIANTS = [("gp", "points"), ("empirical", "points"), ("empirical", "nights"),
+            ("nightly", "nights")]
 
 
 def summary(X):
@@ -104,9 +108,10 @@ def main():
     real = summary(aug.X_.take(prototypes))
     print(f"{prototypes.size} real curves of {', '.join(SMALL)}; one synthetic of each\n")
     rows = []
-    for model in ("gp", "empirical"):
-        # A saved augmenter may predate error_model: set it directly.
-        aug.error_model = model
+    for model, cadence in VARIANTS:
+        # A saved augmenter may predate these parameters: set them directly.
+        aug.error_model, aug.cadence_subset = model, cadence
+        model = model if cadence == "points" else f"{model}+{cadence}"
         synthetic = summary(aug.sample(prototypes, random_state=args.seed))
         Z = np.vstack([real, synthetic])
         label = np.r_[np.zeros(len(real)), np.ones(len(synthetic))]

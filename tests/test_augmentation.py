@@ -18,7 +18,10 @@ from vsaug._ragged import segment_mean
 from vsaug.augmentation import (
     VAR_GRID,
     DuplicateAugmenter,
+    night_ids,
     noise_to_error_ratio,
+    within_night_ratio,
+    _night_noise_ratios,
     plan_resample,
     spread_prototypes,
 )
@@ -384,3 +387,79 @@ def test_unknown_error_model_and_missing_period_are_clear_errors(data):
     no_period = LightCurves(X.time, X.mag, X.err, X.offsets, X.meta.drop(columns="period"))
     with pytest.raises(ValueError, match="period"):
         noise_to_error_ratio(no_period)
+
+
+def test_night_ids_count_nights_within_each_curve_in_any_order():
+    time = np.array([5.0, 1.0, 1.01, 2.02, 2.0, 9.0, 9.1, 30.0])
+    offsets = [0, 5, 5, 8]  # the middle curve is empty
+    np.testing.assert_array_equal(night_ids(time, offsets), [2, 0, 0, 1, 1, 0, 0, 1])
+    np.testing.assert_array_equal(night_ids(time, offsets, gap=0.005), [4, 0, 1, 3, 2, 0, 1, 2])
+
+
+def _partial_nights(aug, S):
+    """For every synthetic, how many of its donor's nights it took only in part."""
+    counts = []
+    for k in range(len(S)):
+        donor = aug.X_[int(S.meta["donor"][k])]
+        unshifted = S[k].time - S.meta["phase_shift"][k] * S.meta["period"][k]
+        taken = np.abs(donor.time[:, None] - unshifted[None, :]).min(axis=1) < 1e-6
+        night = night_ids(donor.time, [0, donor.time.size])
+        share = np.bincount(night, weights=taken) / np.bincount(night)
+        counts.append(int(np.sum((share > 0) & (share < 1))))
+    return np.array(counts)
+
+
+def test_cadence_subset_nights_keeps_whole_nights_of_the_donor(data):
+    X, y = data
+    protos = np.flatnonzero(y == "DSct")
+    by_points = GPLightCurveAugmenter(sampling_strategy={"DSct": 12}, random_state=0).fit(X, y)
+    by_nights = clone(by_points).set_params(cadence_subset="nights").fit(X, y)
+    S_points = by_points.sample(np.repeat(protos, 2), random_state=5)
+    S_nights = by_nights.sample(np.repeat(protos, 2), random_state=5)
+    np.testing.assert_array_equal(S_nights.lengths, S_points.lengths)
+    # only the last night taken may be cut short; a random subset of points
+    # breaks many nights up
+    assert _partial_nights(by_nights, S_nights).max() <= 1
+    assert _partial_nights(by_points, S_points).mean() > 3
+    with pytest.raises(ValueError, match="cadence_subset"):
+        clone(by_points).set_params(cadence_subset="days").fit(X, y)
+
+
+@pytest.fixture(scope="module")
+def night_offset_stars():
+    """Sinusoids observed four times a night whose noise is mostly a night offset."""
+    rng = np.random.default_rng(7)
+    n_stars, n_nights = 6, 80
+    nights = np.sort(rng.choice(np.arange(1500.0), size=(n_stars, n_nights)), axis=1)
+    time = np.repeat(nights, 4, axis=1) + np.tile([0.0, 0.007, 0.014, 0.021], n_nights)
+    period = rng.uniform(3.0, 5.0, n_stars)
+    offset = np.repeat(rng.normal(0, 0.06, (n_stars, n_nights)), 4, axis=1)
+    mag = 15 + 0.3 * np.sin(2 * np.pi * time / period[:, None]) + offset
+    mag += rng.normal(0, 0.02, mag.shape)
+    X = LightCurves(time.ravel(), mag.ravel(), np.full(mag.size, 0.04),
+                    np.arange(0, mag.size + 1, 4 * n_nights),
+                    pd.DataFrame({"period": period}))
+    return X, np.array(["Cep"] * (n_stars - 1) + ["Other"])
+
+
+def test_nightly_error_model_splits_the_noise_into_night_offsets_and_scatter(
+        night_offset_stars):
+    X, y = night_offset_stars
+    within, offset = _night_noise_ratios(X)
+    # 0.02 within a night, 0.06 a night, errors 0.04: ratios 0.5 and 1.5,
+    # measured from medians of 240 and 80 steps
+    assert np.all(np.abs(within - 0.5) < 0.15) and np.all(np.abs(offset - 1.5) < 0.4)
+    # phase neighbours are mostly of one night here: the plain ratio misses
+    # the night offsets
+    assert np.all(noise_to_error_ratio(X) < 1.2)
+    protos = np.repeat(np.arange(len(X) - 1), 5)
+    scores = {}
+    for model in ("empirical", "nightly"):
+        aug = GPLightCurveAugmenter(sampling_strategy={"Cep": 7}, error_model=model,
+                                    random_state=0).fit(X, y)
+        S = aug.sample(protos, random_state=1)
+        np.testing.assert_array_equal(S.err, np.full(S.err.size, 0.04))
+        scores[model] = [np.median(r) for r in _night_noise_ratios(S)]
+    # only "nightly" keeps both parts of the real stars' noise
+    assert abs(scores["nightly"][0] - 0.5) < 0.2 and abs(scores["nightly"][1] - 1.4) < 0.4
+    assert scores["empirical"][0] > 0.8 and scores["empirical"][1] < 0.5

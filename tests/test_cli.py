@@ -205,6 +205,7 @@ def test_reproduce_verbosity_reaches_the_runner(monkeypatch, flags, verbose):
         main(["reproduce", "--profile", "demo", *flags])
     assert seen["verbose"] == verbose and seen["profile"] == "demo"
     assert seen["learning_rate_schedule"] is None  # the profile's own
+    assert seen["error_model"] is None and seen["cadence_subset"] is None
 
 
 def test_learning_rate_schedule_reaches_the_runner(monkeypatch):
@@ -216,7 +217,9 @@ def test_learning_rate_schedule_reaches_the_runner(monkeypatch):
 
     monkeypatch.setattr(ex, "run_experiments", fake_run)
     monkeypatch.setattr("vsaug.cli._print_results", lambda args, results: None)
-    main(["reproduce", "--profile", "demo", "--learning-rate-schedule", "cosine", "--quiet"])
+    main(["reproduce", "--profile", "demo", "--learning-rate-schedule", "cosine", "--quiet",
+          "--error-model", "nightly", "--cadence-subset", "nights"])
     assert seen["learning_rate_schedule"] == "cosine"
+    assert seen["error_model"] == "nightly" and seen["cadence_subset"] == "nights"
     with pytest.raises(SystemExit):
         build_parser().parse_args(["reproduce", "--learning-rate-schedule", "step"])

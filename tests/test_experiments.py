@@ -118,6 +118,14 @@ def test_make_model_pipeline():
     assert ensemble.estimator.get_params()["gru_units"] == (128, 64)
     assert ensemble.estimator.epochs == 2 and ensemble.random_state == 3
     assert ensemble.augmenter.error_model == "gp"
+    nightly = PROFILES["fast"].with_overrides(error_model="nightly", cadence_subset="nights")
+    assert nightly.augmenter == {"error_model": "nightly", "cadence_subset": "nights"}
+    assert PROFILES["fast"].augmenter == {"error_model": "empirical"}
+    aug = make_model("rnn", "fast", cadence_subset="nights")[-1].augmenter
+    assert (aug.error_model, aug.cadence_subset) == ("empirical", "nights")
+    for name in ("error_model", "cadence_subset"):
+        with pytest.raises(ValueError, match=f"{name} must be one of"):
+            ex.ExperimentRun(([], []), "unused", **{name: "other"})._validate()
     cosine = make_model("compound", "fast", learning_rate_schedule="cosine")[-1].estimator
     assert cosine.learning_rate_schedule == cosine.rnn.learning_rate_schedule == "cosine"
     assert [n for n, _ in make_model("fast", clean=False).steps] == ["ensemble"]
@@ -335,3 +343,17 @@ def test_errors(folder, tmp_path):
     with pytest.raises(ValueError, match="every class needs at least 5 stars for a 6:1:3 split; 'DSct' has 4"):
         ExperimentRun((X[keep], y[keep]), tmp_path / "small", verbose=0).run()
     assert set(EXPERIMENTS) == {"rnn", "rnn_equal", "rnn_weighted", "compound", "fast"}
+
+
+def test_gp_fits_from_another_run_draw_with_this_runs_settings(folder, finished, tmp_path):
+    _reuse(finished[0].out, tmp_path)
+    # as saved by an older version: another error model, no cadence_subset
+    old = joblib.load(tmp_path / "gp_train.joblib")
+    old.error_model = "gp"
+    del old.cadence_subset
+    joblib.dump(old, tmp_path / "gp_train.joblib")
+    run = ExperimentRun(folder, tmp_path, profile=TINY, experiments=["fast"], n_bags=1,
+                        cadence_subset="nights", n_jobs=1, verbose=0)
+    run.run()
+    assert "GP fits (training part)" in run.skipped_
+    assert (run._gp.error_model, run._gp.cadence_subset) == ("empirical", "nights")

@@ -84,6 +84,13 @@ def _add_sizes(parser):
 
     parser.add_argument("--learning-rate-schedule", choices=LEARNING_RATE_SCHEDULES,
                         help="the networks' learning-rate schedule (default: the profile's)")
+    from .augmentation import CADENCE_SUBSETS, ERROR_MODELS
+
+    parser.add_argument("--error-model", choices=ERROR_MODELS,
+                        help="errors and noise of the GP synthetics (default: the profile's)")
+    parser.add_argument("--cadence-subset", choices=CADENCE_SUBSETS,
+                        help="take a synthetic's times from a donor curve's points or whole "
+                             "nights (default: the profile's, points)")
     parser.add_argument("--no-clean", dest="clean", action="store_false",
                         help="skip the SuperSmoother outlier cleaning")
 
@@ -256,8 +263,9 @@ def _cmd_fit(args, command):
     _say(args, f"fitting a {args.model} model ({args.profile} profile) on {len(X)} stars")
     model = make_model(args.model, args.profile, n_bags=args.n_bags,
                        samples_per_class=args.samples_per_class, epochs=args.epochs,
-                       learning_rate_schedule=args.learning_rate_schedule, clean=args.clean,
-                       n_jobs=args.n_jobs, random_state=args.seed,
+                       learning_rate_schedule=args.learning_rate_schedule,
+                       error_model=args.error_model, cadence_subset=args.cadence_subset,
+                       clean=args.clean, n_jobs=args.n_jobs, random_state=args.seed,
                        verbose=0 if args.quiet else 1)
     started = time.perf_counter()
     model.fit(X, y)
@@ -315,7 +323,8 @@ def _cmd_reproduce(args, command):
         args.data, out, profile=args.profile, experiments=args.experiments, seed=args.seed,
         max_per_class=args.max_per_class, n_bags=args.n_bags,
         samples_per_class=args.samples_per_class, epochs=args.epochs,
-        learning_rate_schedule=args.learning_rate_schedule, clean=args.clean,
+        learning_rate_schedule=args.learning_rate_schedule, error_model=args.error_model,
+        cadence_subset=args.cadence_subset, clean=args.clean,
         n_jobs=args.n_jobs, verbose=0 if args.quiet else 1 + int(args.verbose),
         command=command,
     )

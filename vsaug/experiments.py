@@ -53,6 +53,7 @@ import pandas as pd
 
 from ._ragged import segment_mean, segment_weighted_mean
 from ._training import LEARNING_RATE_SCHEDULES
+from .augmentation import CADENCE_SUBSETS, ERROR_MODELS, GPLightCurveAugmenter
 from .lightcurves import as_light_curves
 from .metrics import bootstrap_scores, classification_summary, confusion_matrices
 
@@ -102,9 +103,13 @@ class Profile:
     augmenter: dict = field(default_factory=dict)
 
     def with_overrides(self, *, n_bags=None, samples_per_class=None, epochs=None,
-                       learning_rate_schedule=None):
-        """A copy with the run-size and training settings replaced where given."""
-        rnn, compound = dict(self.rnn), dict(self.compound)
+                       learning_rate_schedule=None, error_model=None, cadence_subset=None):
+        """A copy with the run-size, training and synthetic-curve settings replaced where given."""
+        rnn, compound, augmenter = dict(self.rnn), dict(self.compound), dict(self.augmenter)
+        if error_model is not None:
+            augmenter["error_model"] = error_model
+        if cadence_subset is not None:
+            augmenter["cadence_subset"] = cadence_subset
         if epochs is not None:
             rnn["epochs"] = compound["epochs"] = int(epochs)
         if learning_rate_schedule is not None:
@@ -118,6 +123,7 @@ class Profile:
             ),
             rnn=rnn,
             compound=compound,
+            augmenter=augmenter,
         )
 
 
@@ -251,8 +257,8 @@ def _member(model, profile, seed, *, verbose=0, rnn=None):
 
 
 def make_model(model="fast", profile="fast", *, n_bags=None, samples_per_class=None,
-               epochs=None, learning_rate_schedule=None, clean=True, n_jobs=None,
-               random_state=None, verbose=0):
+               epochs=None, learning_rate_schedule=None, error_model=None,
+               cadence_subset=None, clean=True, n_jobs=None, random_state=None, verbose=0):
     """The library's classifier of one kind, ready to fit on raw light curves.
 
     Parameters
@@ -266,6 +272,11 @@ def make_model(model="fast", profile="fast", *, n_bags=None, samples_per_class=N
         Replace the profile's values.
     learning_rate_schedule : {"constant", "cosine"}, optional
         Replace the networks' learning-rate schedule.
+    error_model : {"empirical", "nightly", "gp"}, optional
+        Replace the GP synthetics' error model (see
+        :class:`vsaug.GPLightCurveAugmenter`).
+    cadence_subset : {"points", "nights"}, optional
+        Replace how the synthetics' times are picked from a donor curve.
     clean : bool, default=True
         Put a :class:`vsaug.LightCurveCleaner` in front.
     n_jobs : int, optional
@@ -288,12 +299,12 @@ def make_model(model="fast", profile="fast", *, n_bags=None, samples_per_class=N
     """
     from sklearn.pipeline import Pipeline
 
-    from .augmentation import GPLightCurveAugmenter
     from .ensemble import BaggingAugmentedEnsemble
 
     profile = _profile(profile).with_overrides(
         n_bags=n_bags, samples_per_class=samples_per_class, epochs=epochs,
-        learning_rate_schedule=learning_rate_schedule,
+        learning_rate_schedule=learning_rate_schedule, error_model=error_model,
+        cadence_subset=cadence_subset,
     )
     member = _member(model, profile, None, verbose=max(0, verbose - 1))
     ensemble = BaggingAugmentedEnsemble(
@@ -516,6 +527,11 @@ class ExperimentRun:
         Replace the profile's values.
     learning_rate_schedule : {"constant", "cosine"}, optional
         Replace the networks' learning-rate schedule.
+    error_model : {"empirical", "nightly", "gp"}, optional
+        Replace the GP synthetics' error model (see
+        :class:`vsaug.GPLightCurveAugmenter`).
+    cadence_subset : {"points", "nights"}, optional
+        Replace how the synthetics' times are picked from a donor curve.
     clean : bool, default=True
         Clean the curves with :class:`vsaug.LightCurveCleaner` first.
     n_jobs : int, optional
@@ -549,8 +565,8 @@ class ExperimentRun:
 
     def __init__(self, data, out, *, profile="fast", experiments=None, seed=0,
                  max_per_class=None, n_bags=None, samples_per_class=None, epochs=None,
-                 learning_rate_schedule=None, clean=True, n_jobs=None, verbose=1,
-                 command=None):
+                 learning_rate_schedule=None, error_model=None, cadence_subset=None,
+                 clean=True, n_jobs=None, verbose=1, command=None):
         self.data = data
         self.out = Path(out)
         self.profile = profile
@@ -561,6 +577,8 @@ class ExperimentRun:
         self.samples_per_class = samples_per_class
         self.epochs = epochs
         self.learning_rate_schedule = learning_rate_schedule
+        self.error_model = error_model
+        self.cadence_subset = cadence_subset
         self.clean = clean
         self.n_jobs = n_jobs
         self.verbose = verbose
@@ -584,13 +602,17 @@ class ExperimentRun:
                 f"max_per_class={self.max_per_class} is too small to split 6:1:3 "
                 f"with every class in the training and test parts; use {_MIN_PER_CLASS} or more"
             )
-        # Checked here, not first when a network is fitted after the GP fits.
-        if self.learning_rate_schedule not in (None, *LEARNING_RATE_SCHEDULES):
-            raise ValueError(f"learning_rate_schedule must be one of {LEARNING_RATE_SCHEDULES} "
-                             f"or None; got {self.learning_rate_schedule!r}")
+        # Checked here, not first when a network or augmenter is fitted later.
+        for name, choices in (("learning_rate_schedule", LEARNING_RATE_SCHEDULES),
+                              ("error_model", ERROR_MODELS),
+                              ("cadence_subset", CADENCE_SUBSETS)):
+            if getattr(self, name) not in (None, *choices):
+                raise ValueError(f"{name} must be one of {choices} or None; "
+                                 f"got {getattr(self, name)!r}")
         self.profile_ = _profile(self.profile).with_overrides(
             n_bags=self.n_bags, samples_per_class=self.samples_per_class, epochs=self.epochs,
-            learning_rate_schedule=self.learning_rate_schedule,
+            learning_rate_schedule=self.learning_rate_schedule, error_model=self.error_model,
+            cadence_subset=self.cadence_subset,
         )
 
     def _settings(self, fingerprint):
@@ -732,11 +754,21 @@ class ExperimentRun:
         return LightCurveCleaner(n_jobs=self.n_jobs, verbose=self.verbose > 1).fit_transform(X)
 
     def _augmenter(self, seed, strategy="not majority"):
-        from .augmentation import GPLightCurveAugmenter
-
         params = dict(self.profile_.augmenter, sampling_strategy=strategy,
                       n_jobs=self.n_jobs, random_state=seed, verbose=int(self.verbose > 1))
         return GPLightCurveAugmenter(**params)
+
+    def _draw_with_profile_settings(self, augmenter):
+        """Make fitted GPs draw synthetics with this run's settings.
+
+        The fits do not depend on how synthetics are drawn from them, so GP
+        fits copied in from another run (or saved by an older version,
+        without the newer parameters) are reused. Set directly: an old
+        pickle lacks the attributes ``set_params`` would look up.
+        """
+        defaults = GPLightCurveAugmenter().get_params()
+        for name in ("error_model", "cadence_subset"):
+            setattr(augmenter, name, self.profile_.augmenter.get(name, defaults[name]))
 
     def _fit_gps(self):
         """One GP per training curve of every class some experiment may top up.
@@ -888,6 +920,7 @@ class ExperimentRun:
         val = (X.take(split["val"]), y[split["val"]])
         self._test = (X.take(split["test"]), y[split["test"]])
         self._gp = self._stage("GP fits (training part)", "gp_train.joblib", self._fit_gps)
+        self._draw_with_profile_settings(self._gp)
         self._val = self._stage("augmented validation set", "validation.joblib",
                                 lambda: self._augmenter(_seed(self.seed, "gp_val")).fit_resample(*val))
         predictions = {name: [] for name in self.experiments_}

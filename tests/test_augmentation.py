@@ -463,3 +463,24 @@ def test_nightly_error_model_splits_the_noise_into_night_offsets_and_scatter(
     # only "nightly" keeps both parts of the real stars' noise
     assert abs(scores["nightly"][0] - 0.5) < 0.2 and abs(scores["nightly"][1] - 1.4) < 0.4
     assert scores["empirical"][0] > 0.8 and scores["empirical"][1] < 0.5
+
+
+def test_night_functions_reject_a_bad_gap_and_offsets(night_offset_stars):
+    X, _ = night_offset_stars
+    for bad in (0, -0.3, "0.3"):
+        with pytest.raises(ValueError, match="gap must be a positive number of days"):
+            night_ids(X.time, X.offsets, gap=bad)
+        with pytest.raises(ValueError, match="gap must be a positive number of days"):
+            within_night_ratio(X, gap=bad)
+    with pytest.raises(ValueError, match=r"offsets must run from 0 to len\(time\)=3"):
+        night_ids(np.arange(3.0), [0, 2])
+
+
+def test_augmenter_pickled_before_a_parameter_existed_gets_its_default(fitted):
+    state = fitted.__getstate__()
+    del state["cadence_subset"]
+    old = GPLightCurveAugmenter.__new__(GPLightCurveAugmenter)
+    old.__setstate__(state)
+    assert old.cadence_subset == "points"
+    np.testing.assert_array_equal(old.sample(dsct(old)[:3], random_state=4).mag,
+                                  fitted.sample(dsct(fitted)[:3], random_state=4).mag)

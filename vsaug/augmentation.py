@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from numbers import Integral, Real
 
+import inspect
+
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
@@ -180,6 +182,18 @@ class _BaseAugmenter(BaseEstimator):
         ],
         "random_state": ["random_state"],
     }
+
+    def __setstate__(self, state):
+        # A fitted augmenter pickled before a parameter existed gets that
+        # parameter's default, so it still draws (as it did then).
+        for name, default in self._get_param_defaults().items():
+            state.setdefault(name, default)
+        super().__setstate__(state)
+
+    @classmethod
+    def _get_param_defaults(cls):
+        return {name: p.default for name, p in inspect.signature(cls.__init__).parameters.items()
+                if p.default is not inspect.Parameter.empty}
 
     def _check_xy(self, X, y):
         X = as_light_curves(X)
@@ -347,9 +361,9 @@ class GPLightCurveAugmenter(_BaseAugmenter):
     takes the cadence of a randomly chosen real training curve with at least
     as many points (a random subset of its times or of its nights, as many
     points as the prototype has, see ``cadence_subset``), folded on the
-    prototype's period; the GP mean and variance are predicted at those phases; the synthetic gets errors and
-    noise by ``error_model``; and the curve is shifted by a random fraction
-    of a period.
+    prototype's period; the GP mean and variance are predicted at those
+    phases; the synthetic gets errors and noise by ``error_model``; and the
+    curve is shifted by a random fraction of a period.
 
     Parameters
     ----------
@@ -712,6 +726,7 @@ def within_night_ratio(X, gap=NIGHT_GAP):
     >>> np.round(within_night_ratio(X), 1)
     array([1.])
     """
+    _check_gap(gap)
     order = segment_sort(X.time, X.offsets)
     same_night = np.diff(X.time[order]) < gap
     return _step_ratio(X, order, (segment_positions(X.offsets)[1:] > 0) & same_night)
@@ -732,7 +747,8 @@ def _night_noise_ratios(X, gap=NIGHT_GAP):
     night = night_ids(X.time, offsets)[order]
     inner = segment_positions(offsets)[1:] > 0
     total = _step_ratio(X, order, inner & (np.diff(night) != 0))
-    total = np.where(np.isnan(total), noise_to_error_ratio(X), total)
+    if np.isnan(total).any():  # every phase neighbour of one night: all steps
+        total = np.where(np.isnan(total), noise_to_error_ratio(X), total)
     within = np.fmin(within_night_ratio(X, gap), total)
     return within, np.sqrt(total**2 - within**2)
 
@@ -787,8 +803,12 @@ def night_ids(time, offsets, gap=NIGHT_GAP):
     >>> night_ids(np.array([1.0, 1.01, 2.0, 2.02, 5.0, 0.0, 0.01]), [0, 5, 7])
     array([0, 0, 1, 1, 2, 0, 0])
     """
+    _check_gap(gap)
     time = np.asarray(time, dtype=np.float64)
     offsets = np.asarray(offsets, dtype=np.int64)
+    if offsets.ndim != 1 or offsets.size < 1 or offsets[0] != 0 or offsets[-1] != time.size:
+        raise ValueError(f"offsets must run from 0 to len(time)={time.size}; "
+                         f"got {offsets[:1].tolist()} ... {offsets[-1:].tolist()}")
     order = segment_sort(time, offsets)
     first = segment_positions(offsets) == 0
     starts = first | (np.r_[np.inf, np.diff(time[order])] >= gap)
@@ -814,6 +834,11 @@ def _night_keys(time, offsets, rng):
     first_key = lengths_to_offsets(n_nights)[:-1]
     keys = rng.random(int(n_nights.sum()))
     return keys[np.repeat(first_key, lengths) + night]
+
+
+def _check_gap(gap):
+    if not (isinstance(gap, (int, float, np.floating, np.integer)) and gap > 0):
+        raise ValueError(f"gap must be a positive number of days; got {gap!r}")
 
 
 def _nights_per_curve(night, offsets):

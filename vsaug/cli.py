@@ -76,16 +76,15 @@ def _add_common(parser, *, seed=True):
 
 
 def _add_sizes(parser):
+    from ._training import LEARNING_RATE_SCHEDULES
+    from .augmentation import CADENCE_SUBSETS, ERROR_MODELS
+
     parser.add_argument("--n-bags", type=_positive_int, help="bags per ensemble (default: the profile's)")
     parser.add_argument("--samples-per-class", type=_positive_int,
                         help="curves per class in every bag (default: the profile's)")
     parser.add_argument("--epochs", type=_positive_int, help="training epochs of the networks")
-    from ._training import LEARNING_RATE_SCHEDULES
-
     parser.add_argument("--learning-rate-schedule", choices=LEARNING_RATE_SCHEDULES,
                         help="the networks' learning-rate schedule (default: the profile's)")
-    from .augmentation import CADENCE_SUBSETS, ERROR_MODELS
-
     parser.add_argument("--error-model", choices=ERROR_MODELS,
                         help="errors and noise of the GP synthetics (default: the profile's)")
     parser.add_argument("--cadence-subset", choices=CADENCE_SUBSETS,

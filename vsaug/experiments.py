@@ -762,13 +762,12 @@ class ExperimentRun:
         """Make fitted GPs draw synthetics with this run's settings.
 
         The fits do not depend on how synthetics are drawn from them, so GP
-        fits copied in from another run (or saved by an older version,
-        without the newer parameters) are reused. Set directly: an old
-        pickle lacks the attributes ``set_params`` would look up.
+        fits copied in from another run (or saved by an older version) are
+        reused.
         """
         defaults = GPLightCurveAugmenter().get_params()
-        for name in ("error_model", "cadence_subset"):
-            setattr(augmenter, name, self.profile_.augmenter.get(name, defaults[name]))
+        augmenter.set_params(**{name: self.profile_.augmenter.get(name, defaults[name])
+                                for name in ("error_model", "cadence_subset")})
 
     def _fit_gps(self):
         """One GP per training curve of every class some experiment may top up.

@@ -54,6 +54,7 @@ import pandas as pd
 from ._ragged import segment_mean, segment_weighted_mean
 from ._training import LEARNING_RATE_SCHEDULES
 from .augmentation import CADENCE_SUBSETS, ERROR_MODELS, GPLightCurveAugmenter
+from ._atomic import atomic_write
 from .lightcurves import as_light_curves
 from .metrics import bootstrap_scores, classification_summary, confusion_matrices
 
@@ -332,29 +333,15 @@ def _profile(profile):
 
 
 # ----------------------------------------------------------------- files
-def _atomic(path, write):
-    """Write through ``write(tmp_path)`` then rename, so a file is whole or absent."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return path
-
-
 def _dump(obj, path):
-    return _atomic(path, lambda p: joblib.dump(obj, p, compress=3))
+    return atomic_write(path, lambda p: joblib.dump(obj, p, compress=3))
 
 
 def _write_json(obj, path):
     def write(p):
         Path(p).write_text(json.dumps(obj, indent=2, default=_json_default) + "\n")
 
-    return _atomic(path, write)
+    return atomic_write(path, write)
 
 
 def _json_default(value):
@@ -372,7 +359,7 @@ def _save_npz(arrays, path):
         with open(p, "wb") as f:
             np.savez_compressed(f, **arrays)
 
-    return _atomic(path, write)
+    return atomic_write(path, write)
 
 
 def _load_npz(path):
@@ -383,7 +370,7 @@ def _load_npz(path):
 def _save_model(model, path):
     from .persistence import save
 
-    return _atomic(path, lambda p: save(model, p))
+    return atomic_write(path, lambda p: save(model, p))
 
 
 def _load_model(path):
@@ -448,8 +435,8 @@ def write_crts_folder(X, y, path):
         "mag": X.mag.astype(np.float32),
         "err": X.err.astype(np.float32),
     })
-    _atomic(folder / "catalog.csv", lambda p: catalog.to_csv(p, index=False))
-    _atomic(folder / "lightcurves.parquet", lambda p: observations.to_parquet(p, index=False))
+    atomic_write(folder / "catalog.csv", lambda p: catalog.to_csv(p, index=False))
+    atomic_write(folder / "lightcurves.parquet", lambda p: observations.to_parquet(p, index=False))
     return folder
 
 
@@ -1015,7 +1002,7 @@ class ExperimentRun:
                    **arrays}, self.out / "test_predictions.npz")
         _write_json(results, self.out / "metrics.json")
         report = render_report(results, data=self._data_label())
-        _atomic(self.out / "report.md", lambda p: Path(p).write_text(report))
+        atomic_write(self.out / "report.md", lambda p: Path(p).write_text(report))
 
     def _gp_example(self, path):
         """The method's figure for one prototype of the smallest fitted class."""
@@ -1036,7 +1023,7 @@ class ExperimentRun:
         fig = Figure(figsize=(7.0, 4.0), layout="constrained")
         plot_gp_augmentation(self._gp, index, random_state=_seed(self.seed, "resample", 3),
                              ax=fig.add_subplot())
-        _atomic(path, lambda p: fig.savefig(p, dpi=120, format="png"))
+        atomic_write(path, lambda p: fig.savefig(p, dpi=120, format="png"))
         return {"figure": f"figures/{path.name}", "class": str(self._train_y[index])}
 
     def _data_label(self):
@@ -1066,7 +1053,7 @@ def _confusion_png(matrix, labels, view, title, path):
     n = len(labels)
     fig = Figure(figsize=(1.8 + 0.62 * n, 1.3 + 0.55 * n), layout="constrained")
     plot_confusion_matrix(np.asarray(matrix), labels, view=view, title=title, ax=fig.add_subplot())
-    _atomic(path, lambda p: fig.savefig(p, dpi=120, format="png"))
+    atomic_write(path, lambda p: fig.savefig(p, dpi=120, format="png"))
 
 
 def publish_report(run_dir, dest):

@@ -1,0 +1,1 @@
+"""Helpers for people who extend vsaug: estimator checks and shared utilities."""

@@ -1,0 +1,115 @@
+"""Progress reports for long work: a tqdm bar on a terminal, plain lines elsewhere.
+
+Every long loop in vsaug (GP fits, bags, epochs, cleaning, period search,
+prediction chunks) reports through :func:`progress_bar`. On a terminal it
+is a ``tqdm`` bar on stderr with the rate and the ETA; when stderr is a
+file or a pipe (a batch job, a CI log) it writes one line when the stage
+ends and, for long stages, one line a minute, so a log never fills with
+carriage returns and a job that runs for an hour still says what it does.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+__all__ = ["progress_bar"]
+
+_LINE_INTERVAL = 60.0  # seconds between interim lines when stderr is not a terminal
+
+
+def progress_bar(total=None, *, desc, unit="it", verbose=1, file=None, leave=True):
+    """Return a progress reporter with tqdm's ``update``/``close`` interface.
+
+    Parameters
+    ----------
+    total : int, optional
+        Expected number of units (enables the ETA).
+    desc : str
+        What is being done, e.g. ``"GP fits"``.
+    unit : str, default="it"
+        Name of one unit, e.g. ``"curve"``.
+    verbose : int or bool, default=1
+        Falsy: report nothing.
+    file : file-like, optional
+        Where to write (default ``sys.stderr``).
+    leave : bool, default=True
+        Keep the finished bar on a terminal.
+
+    Returns
+    -------
+    reporter : tqdm.tqdm or LineProgress
+        Use as a context manager, or call ``update(n)`` and ``close()``.
+
+    Examples
+    --------
+    >>> import io
+    >>> out = io.StringIO()
+    >>> with progress_bar(3, desc="demo", unit="curve", file=out) as bar:
+    ...     bar.update(3)
+    >>> "demo: 3/3 curve" in out.getvalue()
+    True
+    """
+    file = sys.stderr if file is None else file
+    if not verbose:
+        return LineProgress(total, desc=desc, unit=unit, file=None)
+    if getattr(file, "isatty", lambda: False)():
+        from tqdm.auto import tqdm
+
+        return tqdm(total=total, desc=desc, unit=unit, file=file, leave=leave,
+                    dynamic_ncols=True)
+    return LineProgress(total, desc=desc, unit=unit, file=file)
+
+
+class LineProgress:
+    """A quiet stand-in for a tqdm bar: one line at the end (and one a minute).
+
+    Parameters
+    ----------
+    total : int or None
+        Expected number of units.
+    desc, unit : str
+        As for :func:`progress_bar`.
+    file : file-like or None
+        Where to write; ``None`` writes nothing.
+    """
+
+    def __init__(self, total, *, desc, unit="it", file=None):
+        self.total, self.desc, self.unit, self.file = total, desc, unit, file
+        self.n = 0
+        self._start = self._last = time.perf_counter()
+        self._closed = False
+
+    def update(self, n=1):
+        """Count ``n`` more finished units."""
+        self.n += n
+        now = time.perf_counter()
+        if self.file is not None and now - self._last >= _LINE_INTERVAL:
+            self._last = now
+            self._write(now, done=False)
+
+    def set_postfix_str(self, text, refresh=True):
+        """Accepted for tqdm compatibility; the final line does not show it."""
+
+    def _write(self, now, *, done):
+        elapsed = max(now - self._start, 1e-9)
+        of = f"/{self.total}" if self.total is not None else ""
+        rate = self.n / elapsed
+        line = f"{self.desc}: {self.n}{of} {self.unit} in {elapsed:.1f} s ({rate:,.1f} {self.unit}/s)"
+        if not done and self.total:
+            remaining = (self.total - self.n) / rate if rate > 0 else float("nan")
+            line += f", about {remaining:.0f} s left"
+        print(line, file=self.file, flush=True)
+
+    def close(self):
+        """Write the final line (once)."""
+        if not self._closed and self.file is not None:
+            self._write(time.perf_counter(), done=True)
+        self._closed = True
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False

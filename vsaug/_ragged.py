@@ -23,6 +23,8 @@ __all__ = [
     "segment_median",
     "segment_sort",
     "segment_positions",
+    "chunk_bounds",
+    "worker_chunks",
 ]
 
 
@@ -141,3 +143,52 @@ def segment_sort(keys, offsets):
     """
     offsets = np.asarray(offsets, dtype=np.int64)
     return np.lexsort((np.asarray(keys), segment_ids(offsets)))
+
+
+def chunk_bounds(n, *, size=None, n_chunks=None):
+    """Contiguous ``(start, stop)`` ranges that cover ``range(n)`` in order.
+
+    Give exactly one of ``size`` (pieces of that many, the last shorter) or
+    ``n_chunks`` (that many pieces of near-equal size, the longer first,
+    as :func:`numpy.array_split` cuts). Empty ranges are never returned.
+
+    Examples
+    --------
+    >>> from vsaug._ragged import chunk_bounds
+    >>> chunk_bounds(7, size=3), chunk_bounds(7, n_chunks=3)
+    ([(0, 3), (3, 6), (6, 7)], [(0, 3), (3, 5), (5, 7)])
+    """
+    n = int(n)
+    if (size is None) == (n_chunks is None):
+        raise ValueError("give exactly one of size and n_chunks")
+    if size is not None:
+        if int(size) < 1:
+            raise ValueError(f"size must be a positive integer, got {size!r}")
+        bounds = np.append(np.arange(0, n, int(size)), n)
+    else:
+        if int(n_chunks) < 1:
+            raise ValueError(f"n_chunks must be a positive integer, got {n_chunks!r}")
+        whole, extra = divmod(n, int(n_chunks))
+        sizes = np.full(int(n_chunks), whole) + (np.arange(int(n_chunks)) < extra)
+        bounds = lengths_to_offsets(sizes)
+    return [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
+
+
+def worker_chunks(n, n_jobs, *, per_job=8, min_size=4):
+    """Split ``range(n)`` into index arrays, several per joblib worker.
+
+    Several chunks per worker keep the workers busy when chunks take unequal
+    time; at least ``min_size`` items per chunk keep the dispatch overhead
+    small. At least one (possibly empty) chunk is returned.
+
+    Examples
+    --------
+    >>> from vsaug._ragged import worker_chunks
+    >>> [c.tolist() for c in worker_chunks(10, 1, per_job=2)]
+    [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]]
+    """
+    from joblib import effective_n_jobs
+
+    k = max(1, min(int(n) // min_size, effective_n_jobs(n_jobs) * per_job))
+    chunks = [np.arange(a, b) for a, b in chunk_bounds(n, n_chunks=k)]
+    return chunks or [np.zeros(0, dtype=np.int64)]

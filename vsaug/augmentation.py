@@ -1,14 +1,19 @@
 """Over-sampling light curves: Gaussian-process synthetics (DESIGN 1.2).
 
-:class:`GPLightCurveAugmenter` follows imbalanced-learn's sampler contract
-(``fit_resample(X, y)`` returns the originals followed by the synthetics,
-``sampling_strategy`` as imbalanced-learn resolves it) but takes ragged
-:class:`~vsaug.LightCurves`, which imbalanced-learn's own base class would
-reject as not 2-D. Unlike imbalanced-learn's samplers it separates fitting
-from drawing: :meth:`~GPLightCurveAugmenter.fit` fits one GP per prototype,
-and :meth:`~GPLightCurveAugmenter.sample` draws any number of fresh
-synthetics from those cached fits without refitting, which is what the
-bagging ensemble needs for every bag.
+:class:`GPLightCurveAugmenter` and :class:`DuplicateAugmenter` are
+:class:`~vsaug.sampling.BaseLightCurveSampler` subclasses, so they follow
+imbalanced-learn's sampler contract (``fit_resample(X, y)`` returns the
+originals followed by the synthetics, ``sampling_strategy`` resolved by
+imbalanced-learn's code) on ragged :class:`~vsaug.LightCurves`, and they
+separate fitting from drawing: :meth:`~GPLightCurveAugmenter.fit` fits one
+GP per prototype, and :meth:`~GPLightCurveAugmenter.sample` draws any
+number of fresh synthetics from those cached fits without refitting, which
+is what the bagging ensemble needs for every bag.
+
+A synthetic's errors and noise and the choice of its times are small
+objects picked by name (:mod:`vsaug.synthesis`); the night statistics they
+use live in :mod:`vsaug.survey_noise`, the sampler base and bag plans in
+:mod:`vsaug.sampling`. Their public names are importable from here too.
 
 :class:`DuplicateAugmenter` has the same interface and tops classes up with
 copies of randomly chosen real curves: the cheap baseline.
@@ -18,34 +23,56 @@ from __future__ import annotations
 
 from numbers import Integral, Real
 
-import inspect
-
 import numpy as np
-import pandas as pd
 from joblib import Parallel, delayed
-from scipy.special import ndtr, ndtri
-from sklearn.base import BaseEstimator
-from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, column_or_1d
+from sklearn.utils._param_validation import HasMethods, Interval
 from threadpoolctl import threadpool_limits
 
 from ._ragged import (
     gather_segments,
     lengths_to_offsets,
-    segment_ids,
-    segment_mean,
-    segment_median,
     segment_positions,
     segment_sort,
+    worker_chunks,
 )
 from .folding import phase as fold_phase
-from .gp import _chunks, fit_curves, predict_curve, wrap_margin
-from .lightcurves import LightCurves, as_light_curves
+from .gp import GPKernel, fit_curves, predict_columns, predict_curve
+from .lightcurves import LightCurves
+from .sampling import (
+    BaseLightCurveSampler,
+    empty_like,
+    plan_resample,
+    spread_prototypes,
+    synthetic_meta,
+)
+from .survey_noise import (
+    NIGHT_GAP,
+    _night_noise_ratios,
+    night_ids,
+    noise_to_error_ratio,
+    within_night_ratio,
+)
+from .synthesis import (
+    CADENCE_SUBSETS,
+    ERROR_MODELS,
+    CadenceSubset,
+    ErrorModel,
+    get_cadence_subset,
+    get_error_model,
+    register_cadence_subset,
+    register_error_model,
+    truncated_normal,
+)
 
 __all__ = [
     "GPLightCurveAugmenter",
     "DuplicateAugmenter",
+    "BaseLightCurveSampler",
+    "ERROR_MODELS",
+    "CADENCE_SUBSETS",
+    "NIGHT_GAP",
+    "register_error_model",
+    "register_cadence_subset",
     "night_ids",
     "noise_to_error_ratio",
     "plan_resample",
@@ -53,306 +80,15 @@ __all__ = [
     "within_night_ratio",
 ]
 
-_TRUNCATE = 3.0  # noise is truncated at this many sigma
-# Observations closer than this (days) belong to one night. CRTS takes four
-# exposures within about 30 minutes a night; its steps between time
-# neighbours are either under 0.1 d or over 0.5 d.
-NIGHT_GAP = 0.3
-#: The choices of GPLightCurveAugmenter's error_model and cadence_subset.
-ERROR_MODELS = ("empirical", "nightly", "gp")
-CADENCE_SUBSETS = ("points", "nights")
 # Intervals of the phase grid on which the predictive variance is computed
 # exactly and then interpolated (see vsaug.gp.predict_curve). On CRTS curves
 # 256 reproduces the exact deviations to 2e-4 (mean relative difference)
 # at a third of the cost for 2,000 new phases, and the cost no longer grows
 # with the number of synthetics per prototype.
 VAR_GRID = 256
-_SYNTHETIC_COLUMNS = ("synthetic", "prototype", "donor", "phase_shift")
 
 
-def _generator(random_state):
-    """A ``numpy.random.Generator`` from anything ``random_state`` may be.
-
-    ``None`` gives fresh OS entropy (never numpy's global generator); an int,
-    a ``RandomState`` or a ``Generator`` give repeatable draws.
-    """
-    if isinstance(random_state, np.random.Generator):
-        return random_state
-    if random_state is None:
-        return np.random.default_rng()
-    seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
-    return np.random.default_rng(seed)
-
-
-def spread_prototypes(members, n, rng):
-    """Choose ``n`` prototypes from ``members`` as evenly as possible.
-
-    Every member is used ``n // len(members)`` times and a random subset of
-    them once more, so no curve is over-represented by chance.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> p = spread_prototypes(np.array([3, 5, 9]), 7, np.random.default_rng(0))
-    >>> sorted(np.bincount(p, minlength=10)[[3, 5, 9]].tolist())
-    [2, 2, 3]
-    """
-    members = np.asarray(members, dtype=np.int64)
-    if n <= 0:
-        return np.zeros(0, dtype=np.int64)
-    if members.size == 0:
-        raise ValueError(f"cannot draw {n} prototypes from an empty class")
-    whole, rest = divmod(int(n), members.size)
-    extra = rng.choice(members, rest, replace=False)
-    return np.concatenate([np.tile(members, whole), extra])
-
-
-def plan_resample(y, targets, rng):
-    """Which real curves to keep and which to copy synthetically, per class.
-
-    A class above its target is undersampled at random without replacement;
-    a class at or below it keeps every real curve and is topped up with
-    prototypes chosen by :func:`spread_prototypes`. This is the plan of one
-    bag of :class:`vsaug.BaggingAugmentedEnsemble` (every target equal to
-    ``samples_per_class``) and of the resampled training sets of
-    ``vsaug reproduce``.
-
-    Parameters
-    ----------
-    y : ndarray of shape (n_curves,)
-        Labels.
-    targets : dict
-        Class -> number of curves wanted, for every class to keep, in the
-        order the classes should be planned (classes not in ``targets`` are
-        dropped).
-    rng : numpy.random.Generator
-        Source of the random choices.
-
-    Returns
-    -------
-    real : ndarray of int
-        Indices into ``y`` of the real curves kept, class by class, sorted
-        within each class.
-    prototypes : ndarray of int
-        Indices into ``y`` of the prototype of every synthetic curve to draw.
-
-    Raises
-    ------
-    ValueError
-        If a target is negative or not whole, or a class with a positive
-        target has no curve in ``y``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> y = np.array(["a"] * 6 + ["b"] * 2)
-    >>> real, proto = plan_resample(y, {"a": 3, "b": 5}, np.random.default_rng(0))
-    >>> np.bincount(real, minlength=8)[6:].tolist(), sorted(proto.tolist())
-    ([1, 1], [6, 6, 7])
-    >>> int((real < 6).sum())
-    3
-    """
-    real, prototypes = [], []
-    for c, target in targets.items():
-        idx = np.flatnonzero(y == c)
-        if int(target) < 0 or int(target) != target:
-            raise ValueError(f"the target of class {c!r} must be a non-negative integer, "
-                             f"got {target!r}")
-        if idx.size == 0 and target > 0:
-            raise ValueError(f"class {c!r} has no curve in y to keep or copy; drop it from "
-                             "targets or give it a target of 0")
-        if idx.size > target:
-            real.append(np.sort(rng.choice(idx, int(target), replace=False)))
-        else:
-            real.append(idx)
-            prototypes.append(spread_prototypes(idx, int(target) - idx.size, rng))
-    empty = np.zeros(0, dtype=np.int64)
-    return np.concatenate([empty, *real]), np.concatenate([empty, *prototypes])
-
-
-class _BaseAugmenter(BaseEstimator):
-    """Sampling strategy, ``fit_resample`` and prototype bookkeeping."""
-
-    _parameter_constraints = {
-        "sampling_strategy": [
-            Interval(Real, 0, None, closed="right"),
-            StrOptions({"auto", "minority", "not minority", "not majority", "all"}),
-            dict,
-            callable,
-        ],
-        "random_state": ["random_state"],
-    }
-
-    def __setstate__(self, state):
-        # A fitted augmenter pickled before a parameter existed gets that
-        # parameter's default, so it still draws (as it did then).
-        for name, default in self._get_param_defaults().items():
-            state.setdefault(name, default)
-        super().__setstate__(state)
-
-    @classmethod
-    def _get_param_defaults(cls):
-        return {name: p.default for name, p in inspect.signature(cls.__init__).parameters.items()
-                if p.default is not inspect.Parameter.empty}
-
-    def _check_xy(self, X, y):
-        X = as_light_curves(X)
-        y = column_or_1d(np.asarray(y), warn=True)
-        if y.shape[0] != len(X):
-            raise ValueError(f"X has {len(X)} light curves but y has {y.shape[0]} labels")
-        return X, y
-
-    def fit(self, X, y):
-        """Resolve ``sampling_strategy`` and prepare every targeted class.
-
-        Parameters
-        ----------
-        X : LightCurves or convertible, n_curves curves
-            Training curves; they also lend their cadences to synthetics.
-        y : array-like of shape (n_curves,)
-            Class labels.
-
-        Returns
-        -------
-        self
-        """
-        from imblearn.utils import check_sampling_strategy
-
-        self._validate_params()
-        X, y = self._check_xy(X, y)
-        self.sampling_strategy_ = check_sampling_strategy(
-            self.sampling_strategy, y, "over-sampling"
-        )
-        self.X_, self.y_ = X, y
-        targeted = [c for c, n in self.sampling_strategy_.items() if n > 0]
-        self._fit_prototypes(np.flatnonzero(np.isin(y, targeted)))
-        self._rng = _generator(self.random_state)
-        return self
-
-    def fit_resample(self, X, y):
-        """Fit and return the originals followed by the synthetic curves.
-
-        Parameters
-        ----------
-        X : LightCurves or convertible, n_curves curves
-        y : array-like of shape (n_curves,)
-
-        Returns
-        -------
-        X_resampled : LightCurves
-            ``X`` (meta gains ``synthetic=False``) followed by the synthetics
-            (``synthetic=True``), class by class in the order of
-            ``sampling_strategy_``.
-        y_resampled : ndarray of shape (n_curves + n_synthetic,)
-        """
-        self.fit(X, y)
-        prototypes = [
-            spread_prototypes(np.flatnonzero(self.y_ == c), n, self._rng)
-            for c, n in self.sampling_strategy_.items()
-        ]
-        prototypes = np.concatenate([np.zeros(0, dtype=np.int64), *prototypes])
-        synthetic = self.sample(prototypes)
-        originals = _mark_originals(self.X_)
-        X_res = LightCurves.concatenate([originals, synthetic])
-        return X_res, np.concatenate([self.y_, self.y_[prototypes]])
-
-    def sample(self, prototypes, *, random_state=None):
-        """Draw one synthetic curve per entry of ``prototypes``; no refitting.
-
-        Parameters
-        ----------
-        prototypes : array-like of int, shape (n_synthetic,)
-            Indices into ``X_`` of fitted curves; repeats give independent
-            synthetics of the same prototype.
-        random_state : int, RandomState, Generator or None
-            ``None`` draws from the augmenter's own generator (seeded by
-            ``random_state`` at ``fit``), so successive calls differ while
-            the sequence of calls repeats.
-
-        Returns
-        -------
-        LightCurves
-            ``n_synthetic`` curves; their meta is the prototype's plus
-            ``synthetic=True``, ``prototype``, ``donor`` (the curve that lent
-            its cadence) and ``phase_shift`` (in periods). Their labels are
-            ``y_[prototypes]``.
-        """
-        return self.sample_batches([prototypes], [random_state])[0]
-
-    def sample_batches(self, prototype_batches, random_states):
-        """Several independent :meth:`sample` calls sharing the work.
-
-        ``sample_batches([p1, p2], [s1, s2])`` equals
-        ``[sample(p1, random_state=s1), sample(p2, random_state=s2)]``, but a
-        prototype used by several batches is prepared once.
-
-        Parameters
-        ----------
-        prototype_batches : list of array-like of int
-        random_states : list
-            One ``random_state`` per batch.
-
-        Returns
-        -------
-        list of LightCurves
-        """
-        check_is_fitted(self, "sampling_strategy_")
-        if len(prototype_batches) != len(random_states):
-            raise ValueError(
-                f"got {len(prototype_batches)} prototype batches but "
-                f"{len(random_states)} random states"
-            )
-        batches = [self._check_prototypes(p) for p in prototype_batches]
-        rngs = [self._rng if s is None else _generator(s) for s in random_states]
-        return self._sample_batches(batches, rngs)
-
-    def _check_prototypes(self, prototypes):
-        p = np.asarray(prototypes)
-        if p.ndim != 1 or (p.size and not np.issubdtype(p.dtype, np.integer)):
-            raise ValueError(
-                f"prototypes must be a 1-D array of integer indices into X_; got "
-                f"shape {p.shape} and dtype {p.dtype}"
-            )
-        p = p.astype(np.int64)
-        bad = p[(p < 0) | (p >= len(self.X_))]
-        if bad.size:
-            raise ValueError(
-                f"prototype index {bad[0]} is out of range for the {len(self.X_)} "
-                "training curves in X_"
-            )
-        missing = p[~self._fitted_mask[p]]
-        if missing.size:
-            i = int(missing[0])
-            raise ValueError(
-                f"prototype {self.X_.star_name(i)} (class {self.y_[i]!r}) has no "
-                f"fit; fitted classes: {sorted(map(str, self._fitted_classes()))}. "
-                "Widen sampling_strategy to cover its class"
-            )
-        return p
-
-    def _fitted_classes(self):
-        return np.unique(self.y_[self._fitted_mask])
-
-
-def _mark_originals(X):
-    meta = X.meta.copy()
-    defaults = {"synthetic": False, "prototype": -1, "donor": -1, "phase_shift": 0.0}
-    for column, value in defaults.items():
-        if column not in meta.columns:
-            meta[column] = value
-    return X.with_points(meta=meta)
-
-
-def _synthetic_meta(X, prototypes, donors, shifts):
-    meta = X.meta.iloc[prototypes].reset_index(drop=True)
-    meta["synthetic"] = True
-    meta["prototype"] = prototypes
-    meta["donor"] = donors
-    meta["phase_shift"] = shifts
-    return meta
-
-
-class GPLightCurveAugmenter(_BaseAugmenter):
+class GPLightCurveAugmenter(BaseLightCurveSampler):
     """Gaussian-process over-sampler of folded light curves (DESIGN 1.2).
 
     For every prototype (a real curve of a targeted class) a GP with
@@ -383,8 +119,12 @@ class GPLightCurveAugmenter(_BaseAugmenter):
         at the edges; on CRTS a quarter period made every fit two to five
         times slower (a whole period about twelve) and did not help the
         classifier (``benchmarks/notes/augment.md``), hence off by default.
-    error_model : {"empirical", "nightly", "gp"}, default="empirical"
-        Errors and noise of a synthetic. ``"gp"`` is DESIGN 1.2's (the
+    error_model : str or ErrorModel, default="empirical"
+        Errors and noise of a synthetic: a name in
+        :data:`vsaug.synthesis.ERROR_MODELS` (``"empirical"``, ``"nightly"``,
+        ``"gp"`` and any registered with
+        :func:`~vsaug.synthesis.register_error_model`) or a
+        :class:`~vsaug.synthesis.ErrorModel` instance. ``"gp"`` is DESIGN 1.2's (the
         paper's) model: the GP predictive deviations, scaled so their mean
         equals the prototype's mean error, are the errors, and Gaussian
         noise with those deviations (truncated at 3 sigma) is added.
@@ -408,14 +148,31 @@ class GPLightCurveAugmenter(_BaseAugmenter):
         nights add to it). Real survey nights share calibration and seeing;
         with ``cadence_subset="nights"`` the synthetics keep the groups, and
         the same classifier tells them from real curves 61.2% of the time.
-    cadence_subset : {"points", "nights"}, default="points"
-        How a synthetic's times are picked from its donor's. ``"points"``:
+    cadence_subset : str or CadenceSubset, default="points"
+        How a synthetic's times are picked from its donor's: a name in
+        :data:`vsaug.synthesis.CADENCE_SUBSETS` or a
+        :class:`~vsaug.synthesis.CadenceSubset` instance. ``"points"``:
         a random subset of the donor's observations. ``"nights"``: whole
-        nights of the donor (observations less than ``NIGHT_GAP`` = 0.3 d
+        nights of the donor (observations less than ``night_gap`` days
         apart) in random order until the prototype's number of points is
         reached, the last night cut short; real survey curves come in
         groups of a few exposures a night (CRTS: four within half an hour),
         and a random subset of points breaks those groups up.
+    night_gap : float, default=0.3
+        Observations of one curve closer than this (days) belong to one
+        night, for ``"nights"`` and ``"nightly"``. The default suits CRTS
+        (:data:`vsaug.survey_noise.NIGHT_GAP`: four exposures within half
+        an hour a night, steps between time neighbours either under 0.1 d
+        or over 0.5 d); set your survey's.
+    kernel : GPKernel or None, default=None
+        The GP kernel (None: :class:`vsaug.gp.Matern52Kernel`, DESIGN 1.2).
+        The first columns of ``gp_params_`` are its ``param_names``.
+    memory : str, joblib.Memory or None, default=None
+        Cache of the GP fits (see :func:`vsaug.gp.fit_curves`): each
+        prototype's fit is stored under its folded curve's content and the
+        kernel settings (``kernel``, ``length_scale``, ``wrap``), so the
+        candidates and folds of a ``GridSearchCV`` that share a prototype
+        fit it once. A str is a cache folder. None: no cache.
     n_jobs : int, default=None
         Workers (joblib) for fitting and predicting. Results do not depend
         on it.
@@ -434,8 +191,11 @@ class GPLightCurveAugmenter(_BaseAugmenter):
     y_ : ndarray of shape (n_curves,)
     gp_params_ : pandas.DataFrame
         One row per fitted prototype, indexed by its position in ``X_``:
-        ``log_amp2``, ``log_metric``, ``jitter``, ``mean``, ``nll`` and
+        :func:`vsaug.gp.param_columns` of the kernel (for the default
+        ``log_amp2``, ``log_metric``, ``jitter``, ``mean``, ``nll``) and
         ``fallback``.
+    kernel_ : GPKernel
+        The kernel fitted.
     fallbacks_ : pandas.Series
         ``gp_params_["fallback"]``: which step of the fallback chain each fit
         needed (``"none"``, ``"restart"``, ``"jitter"``, ``"default"``).
@@ -470,11 +230,16 @@ class GPLightCurveAugmenter(_BaseAugmenter):
     """
 
     _parameter_constraints = {
-        **_BaseAugmenter._parameter_constraints,
+        **BaseLightCurveSampler._parameter_constraints,
         "length_scale": [Interval(Real, 0, None, closed="neither")],
         "wrap": ["boolean", Interval(Real, 0, 1, closed="both")],
-        "error_model": [StrOptions(set(ERROR_MODELS))],
-        "cadence_subset": [StrOptions(set(CADENCE_SUBSETS))],
+        # Names are checked against the registries when drawing (they may
+        # be registered after the augmenter is made).
+        "error_model": [str, ErrorModel],
+        "cadence_subset": [str, CadenceSubset],
+        "night_gap": [Interval(Real, 0, None, closed="neither")],
+        "kernel": [GPKernel, None],
+        "memory": [str, HasMethods(["cache"]), None],
         "n_jobs": [Integral, None],
         "verbose": ["verbose"],
     }
@@ -487,6 +252,9 @@ class GPLightCurveAugmenter(_BaseAugmenter):
         wrap=False,
         error_model="empirical",
         cadence_subset="points",
+        night_gap=NIGHT_GAP,
+        kernel=None,
+        memory=None,
         n_jobs=None,
         random_state=None,
         verbose=0,
@@ -496,38 +264,52 @@ class GPLightCurveAugmenter(_BaseAugmenter):
         self.wrap = wrap
         self.error_model = error_model
         self.cadence_subset = cadence_subset
+        self.night_gap = night_gap
+        self.kernel = kernel
+        self.memory = memory
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
 
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        # Pickled before the kernel was a parameter: the Matern-5/2 fits.
+        if "gp_params_" in state and "kernel_" not in state:
+            self.kernel_ = self._kernel()
+
+    def _kernel(self):
+        from .gp import Matern52Kernel
+
+        return Matern52Kernel() if self.kernel is None else self.kernel
+
     def _fit_prototypes(self, indices):
+        # Unknown names fail here, before minutes of GP fits.
+        get_error_model(self.error_model), get_cadence_subset(self.cadence_subset)
         self.X_.require("period")
+        self.kernel_ = self._kernel()
         self.gp_params_ = fit_curves(
             self.X_,
             indices,
             length_scale=self.length_scale,
             wrap=self.wrap,
+            kernel=self.kernel,
+            memory=self.memory,
             n_jobs=self.n_jobs,
             verbose=self.verbose,
         )
         self.fallbacks_ = self.gp_params_["fallback"]
         self.n_fallbacks_ = int((self.fallbacks_ != "none").sum())
-        self._fitted_mask = np.zeros(len(self.X_), dtype=bool)
-        self._fitted_mask[indices] = True
 
     # ------------------------------------------------------------- drawing
-    def _draw(self, prototypes, rng):
+    def _draw(self, prototypes, rng, error_model, cadence):
         """All random choices of one batch, made up front in a fixed order."""
         X = self.X_
         n_points = X.lengths[prototypes]
         donors = _draw_donors(X.lengths, n_points, rng)
         flat, donor_offsets = gather_segments(X.offsets, donors)
         # A random subset of each donor's points (or of its nights): sort
-        # random keys within every donor, keep the first n_points.
-        if self.cadence_subset == "nights":
-            keys = _night_keys(X.time[flat], donor_offsets, rng)
-        else:
-            keys = rng.random(flat.size)
+        # keys within every donor, keep the first n_points.
+        keys = cadence.keys(X.time[flat], donor_offsets, rng, night_gap=self.night_gap)
         perm = segment_sort(keys, donor_offsets)
         keep = segment_positions(donor_offsets) < np.repeat(n_points, np.diff(donor_offsets))
         chosen = flat[perm[keep]]
@@ -541,38 +323,25 @@ class GPLightCurveAugmenter(_BaseAugmenter):
             "offsets": offsets,
             "time": time,
             "shift": shift,
-            "z": _truncated_normal(rng, time.size),
+            "z": truncated_normal(rng, time.size),
         }
-        if self.error_model == "nightly":
-            # Drawn last, so the other models' draws stay as they were.
-            night = night_ids(time, offsets)
-            first = lengths_to_offsets(_nights_per_curve(night, offsets))
-            plan["night"] = np.repeat(first[:-1], n_points) + night
-            plan["z_night"] = _truncated_normal(rng, int(first[-1]))
+        # Drawn last, so a model that draws nothing leaves the others' draws.
+        plan.update(error_model.draw(plan, rng, night_gap=self.night_gap))
         return plan
 
-    def _phase_of(self, prototypes, time, offsets):
-        """Phase of ``time`` folded on each prototype's period and epoch."""
-        period = self.X_.require("period")[prototypes]
-        t0 = np.zeros(prototypes.size)
-        if "t0" in self.X_.meta.columns:
-            t0 = np.nan_to_num(self.X_.meta["t0"].to_numpy(dtype=np.float64, na_value=np.nan))
-            t0 = t0[prototypes]
-        lengths = np.diff(offsets)
-        cycles = (time - np.repeat(t0, lengths)) / np.repeat(period, lengths)
-        ph = cycles - np.floor(cycles)
-        ph[ph >= 1.0] = 0.0
-        return ph
-
     def _sample_batches(self, batches, rngs):
-        plans = [self._draw(p, rng) for p, rng in zip(batches, rngs)]
+        error_model = get_error_model(self.error_model)
+        cadence = get_cadence_subset(self.cadence_subset)
+        plans = [self._draw(p, rng, error_model, cadence) for p, rng in zip(batches, rngs)]
         for plan in plans:
-            plan["phase"] = self._phase_of(plan["prototypes"], plan["time"], plan["offsets"])
+            sub = self.X_.take(plan["prototypes"])
+            # Each synthetic folded on its prototype's period and epoch.
+            plan["phase"] = fold_phase(sub.with_points(time=plan["time"]))
         mu, var = self._predict_plans(plans)
         out, start = [], 0
         for plan in plans:
             stop = start + plan["time"].size
-            out.append(self._assemble(plan, mu[start:stop], var[start:stop]))
+            out.append(self._assemble(plan, mu[start:stop], var[start:stop], error_model))
             start = stop
         return out
 
@@ -591,14 +360,14 @@ class GPLightCurveAugmenter(_BaseAugmenter):
         ph = np.split(fold_phase(X), X.offsets[1:-1])
         mags = np.split(X.mag, X.offsets[1:-1])
         errs = np.split(X.err, X.offsets[1:-1])
-        params = self.gp_params_.loc[unique, ["log_amp2", "log_metric", "jitter", "mean"]]
-        params = params.to_numpy()
+        kernel = getattr(self, "kernel_", None)
+        params = self.gp_params_.loc[unique, list(predict_columns(kernel))].to_numpy()
         tasks = (
             delayed(_predict_chunk)(
                 params[c], [ph[i] for i in c], [mags[i] for i in c],
-                [errs[i] for i in c], [groups[i] for i in c], self.wrap,
+                [errs[i] for i in c], [groups[i] for i in c], self.wrap, kernel,
             )
-            for c in _chunks(unique.size, self.n_jobs)
+            for c in worker_chunks(unique.size, self.n_jobs)
         )
         results = Parallel(n_jobs=self.n_jobs)(tasks)
         mu_sorted = np.concatenate([r[0] for r in results])
@@ -607,250 +376,16 @@ class GPLightCurveAugmenter(_BaseAugmenter):
         mu[order], var[order] = mu_sorted, var_sorted
         return mu, var
 
-    def _assemble(self, plan, mu, var):
+    def _assemble(self, plan, mu, var, error_model):
         prototypes, offsets = plan["prototypes"], plan["offsets"]
         if prototypes.size == 0:
-            return _empty_like(self.X_)
-        lengths = np.diff(offsets)
-        if self.error_model == "gp":
-            proto_err = segment_mean(self.X_.err, self.X_.offsets)[prototypes]
-            err = noise = _scaled_deviations(var, offsets, proto_err)
-        else:
-            real = self.X_.take(prototypes)
-            err, ratio = _prototype_errors(real, mu, offsets)
-            noise = err * np.repeat(ratio, lengths)
-        mag = mu + plan["z"] * noise
-        if self.error_model == "nightly":
-            # The same errors; the noise split into scatter and night offsets.
-            within, night_offset = _night_noise_ratios(real)
-            mag = mu + err * (plan["z"] * np.repeat(within, lengths)
-                              + plan["z_night"][plan["night"]] * np.repeat(night_offset, lengths))
+            return empty_like(self.X_)
+        real = self.X_.take(prototypes)
+        mag, err = error_model.synthesize(real, mu, var, plan, night_gap=self.night_gap)
         period = self.X_.require("period")[prototypes]
-        time = plan["time"] + np.repeat(plan["shift"] * period, lengths)
-        meta = _synthetic_meta(self.X_, prototypes, plan["donors"], plan["shift"])
+        time = plan["time"] + np.repeat(plan["shift"] * period, np.diff(offsets))
+        meta = synthetic_meta(self.X_, prototypes, plan["donors"], plan["shift"])
         return LightCurves(time, mag, err, offsets, meta, copy=False)
-
-
-def _scaled_deviations(var, offsets, mean_err):
-    """GP predictive deviations scaled so each curve's mean is ``mean_err``."""
-    lengths = np.diff(offsets)
-    sd = np.sqrt(var)
-    # Keep every error positive even where the GP is (numerically) certain.
-    floor = 1e-6 * np.maximum(np.maximum.reduceat(sd, offsets[:-1]), 1e-300)
-    sd = np.maximum(sd, np.repeat(floor, lengths))
-    return sd * np.repeat(mean_err / segment_mean(sd, offsets), lengths)
-
-
-def _prototype_errors(prototypes, mu, offsets):
-    """The prototypes' own errors matched by magnitude rank to the GP means.
-
-    Every synthetic has as many points as its prototype, so sorting both
-    within each curve pairs them one to one. Also returns each prototype's
-    noise-to-error ratio (see :func:`noise_to_error_ratio`).
-    """
-    real = prototypes.mag.astype(np.float64)
-    err_by_mag = prototypes.err.astype(np.float64)[segment_sort(real, offsets)]
-    err = np.empty_like(err_by_mag)
-    err[segment_sort(mu, offsets)] = err_by_mag
-    return err, noise_to_error_ratio(prototypes)
-
-
-def noise_to_error_ratio(X):
-    """Point-to-point scatter of each folded curve over its mean error.
-
-    The scatter is the median absolute difference of phase-neighbouring
-    magnitudes divided by ``sqrt(2) * 0.6745`` (the standard deviation for
-    Gaussian noise on a curve that varies slowly between neighbours). A
-    ratio below 1 says the quoted errors overstate the noise.
-
-    Parameters
-    ----------
-    X : LightCurves
-        Curves with a ``period`` (and optionally ``t0``) column.
-
-    Returns
-    -------
-    ratio : ndarray of shape (n_curves,)
-        1.0 for curves with fewer than three points.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import pandas as pd
-    >>> from vsaug import LightCurves
-    >>> from vsaug.augmentation import noise_to_error_ratio
-    >>> rng = np.random.default_rng(0)
-    >>> t = np.sort(rng.uniform(0, 100, 2000))
-    >>> mag = 15 + 0.3 * np.sin(2 * np.pi * t / 0.7) + rng.normal(0, 0.02, t.size)
-    >>> X = LightCurves(t, mag, np.full(t.size, 0.04), [0, t.size],
-    ...                 pd.DataFrame({"period": [0.7]}))
-    >>> np.round(noise_to_error_ratio(X), 1)
-    array([0.5])
-    """
-    order = segment_sort(fold_phase(X), X.offsets)
-    ratio = _step_ratio(X, order, segment_positions(X.offsets)[1:] > 0)
-    return np.where(np.diff(X.offsets) >= 3, ratio, 1.0)
-
-
-def within_night_ratio(X, gap=NIGHT_GAP):
-    """Scatter between observations of one night over each curve's mean error.
-
-    Like :func:`noise_to_error_ratio`, but from the steps between time
-    neighbours less than ``gap`` days apart: the noise that observations of
-    one night do not share. Where it is below the phase-neighbour ratio,
-    the rest of the noise is an offset common to each night's points.
-
-    Parameters
-    ----------
-    X : LightCurves
-    gap : float, default=NIGHT_GAP
-
-    Returns
-    -------
-    ratio : ndarray of shape (n_curves,)
-        NaN for curves with no two observations in one night.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import pandas as pd
-    >>> from vsaug import LightCurves
-    >>> from vsaug.augmentation import within_night_ratio
-    >>> rng = np.random.default_rng(0)
-    >>> nights = np.repeat(np.arange(500.0), 4)
-    >>> t = nights + np.tile([0.0, 0.01, 0.02, 0.03], 500)
-    >>> offset = rng.normal(0, 0.03, 500)  # shared by a night's four points
-    >>> mag = 15 + np.repeat(offset, 4) + rng.normal(0, 0.04, t.size)
-    >>> X = LightCurves(t, mag, np.full(t.size, 0.04), [0, t.size],
-    ...                 pd.DataFrame({"period": [0.7]}))
-    >>> np.round(within_night_ratio(X), 1)
-    array([1.])
-    """
-    _check_gap(gap)
-    order = segment_sort(X.time, X.offsets)
-    same_night = np.diff(X.time[order]) < gap
-    return _step_ratio(X, order, (segment_positions(X.offsets)[1:] > 0) & same_night)
-
-
-def _night_noise_ratios(X, gap=NIGHT_GAP):
-    """Within-night and night-offset noise of each curve, over its mean error.
-
-    Steps between phase neighbours observed on different nights carry both
-    parts of the noise, steps within a night only the first; the night
-    offset is what the first leaves of the second. (On a long-period curve
-    most phase neighbours are of one night, so the plain
-    :func:`noise_to_error_ratio` would miss the night offsets.) Curves
-    without two points in one night get all their noise within the night.
-    """
-    offsets = X.offsets
-    order = segment_sort(fold_phase(X), offsets)
-    night = night_ids(X.time, offsets)[order]
-    inner = segment_positions(offsets)[1:] > 0
-    total = _step_ratio(X, order, inner & (np.diff(night) != 0))
-    if np.isnan(total).any():  # every phase neighbour of one night: all steps
-        total = np.where(np.isnan(total), noise_to_error_ratio(X), total)
-    within = np.fmin(within_night_ratio(X, gap), total)
-    return within, np.sqrt(total**2 - within**2)
-
-
-def _step_ratio(X, order, steps):
-    """Scatter of the chosen neighbour steps over each curve's mean error.
-
-    ``order`` sorts the points within each curve, ``steps`` marks which of
-    the ``n_points - 1`` steps between consecutive sorted points to use
-    (never one that joins two curves). The scatter is the median absolute
-    step divided by ``sqrt(2) * 0.6745``, the standard deviation of Gaussian
-    noise on a curve that varies slowly between neighbours. NaN for curves
-    with no chosen step.
-    """
-    offsets = X.offsets
-    lengths = np.diff(offsets)
-    step = np.abs(np.diff(X.mag.astype(np.float64)[order]))[steps]
-    counts = np.bincount(segment_ids(offsets)[1:][steps], minlength=lengths.size)
-    ratio = np.full(lengths.size, np.nan)
-    has = counts > 0
-    if has.any():
-        median = segment_median(step, lengths_to_offsets(counts[has]))
-        # Dropping the other curves leaves valid offsets of the rest.
-        mean_err = segment_mean(X.err.astype(np.float64)[np.repeat(has, lengths)],
-                                lengths_to_offsets(lengths[has]))
-        ratio[has] = median / (np.sqrt(2.0) * ndtri(0.75)) / mean_err
-    return ratio
-
-
-def night_ids(time, offsets, gap=NIGHT_GAP):
-    """Index of the night of every observation, counted within its curve.
-
-    Observations of one curve that follow each other, in time order, by
-    less than ``gap`` days share a night.
-
-    Parameters
-    ----------
-    time : ndarray of shape (n_points,)
-        Flat observation times (days), any order within a curve.
-    offsets : ndarray of shape (n_curves + 1,)
-    gap : float, default=NIGHT_GAP
-
-    Returns
-    -------
-    night : ndarray of shape (n_points,)
-        0 for the first night of each curve, 1 for the next, ...
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from vsaug.augmentation import night_ids
-    >>> night_ids(np.array([1.0, 1.01, 2.0, 2.02, 5.0, 0.0, 0.01]), [0, 5, 7])
-    array([0, 0, 1, 1, 2, 0, 0])
-    """
-    _check_gap(gap)
-    time = np.asarray(time, dtype=np.float64)
-    offsets = np.asarray(offsets, dtype=np.int64)
-    if offsets.ndim != 1 or offsets.size < 1 or offsets[0] != 0 or offsets[-1] != time.size:
-        raise ValueError(f"offsets must run from 0 to len(time)={time.size}; "
-                         f"got {offsets[:1].tolist()} ... {offsets[-1:].tolist()}")
-    order = segment_sort(time, offsets)
-    first = segment_positions(offsets) == 0
-    starts = first | (np.r_[np.inf, np.diff(time[order])] >= gap)
-    # Count night starts along the flat array, then restart at every curve.
-    count = np.cumsum(starts) - 1
-    lengths = np.diff(offsets)
-    nonempty = lengths > 0
-    curve_first = np.repeat(count[offsets[:-1][nonempty]], lengths[nonempty])
-    night = np.empty(time.size, dtype=np.int64)
-    night[order] = count - curve_first
-    return night
-
-
-def _night_keys(time, offsets, rng):
-    """Sort keys that order every curve's nights at random, points of a night together.
-
-    Each point takes its night's random key; ``segment_sort`` is stable, so
-    the points of one night stay adjacent and in their original order.
-    """
-    night = night_ids(time, offsets)
-    lengths = np.diff(offsets)
-    n_nights = _nights_per_curve(night, offsets)
-    first_key = lengths_to_offsets(n_nights)[:-1]
-    keys = rng.random(int(n_nights.sum()))
-    return keys[np.repeat(first_key, lengths) + night]
-
-
-def _check_gap(gap):
-    if not (isinstance(gap, (int, float, np.floating, np.integer)) and gap > 0):
-        raise ValueError(f"gap must be a positive number of days; got {gap!r}")
-
-
-def _nights_per_curve(night, offsets):
-    counts = np.zeros(offsets.size - 1, dtype=np.int64)
-    np.maximum.at(counts, segment_ids(offsets), night + 1)
-    return counts
-
-
-def _truncated_normal(rng, size):
-    """Standard normal draws truncated at +-_TRUNCATE (by inverse CDF)."""
-    uniform = rng.random(size)
-    return ndtri(ndtr(-_TRUNCATE) + uniform * (ndtr(_TRUNCATE) - ndtr(-_TRUNCATE)))
 
 
 def _draw_donors(lengths, n_points, rng):
@@ -862,24 +397,18 @@ def _draw_donors(lengths, n_points, rng):
     return order[pick]
 
 
-def _predict_chunk(params, phases, mags, errs, new_phases, wrap):
+def _predict_chunk(params, phases, mags, errs, new_phases, wrap, kernel):
     mus, variances = [], []
     with threadpool_limits(limits=1, user_api="blas"):
         for row, ph, m, e, new in zip(params, phases, mags, errs, new_phases):
-            mu, var = predict_curve(row, ph, m, e, new, wrap=wrap, var_grid=VAR_GRID)
+            mu, var = predict_curve(row, ph, m, e, new, wrap=wrap, var_grid=VAR_GRID,
+                                    kernel=kernel)
             mus.append(mu)
             variances.append(var)
     return np.concatenate(mus), np.concatenate(variances)
 
 
-def _empty_like(X):
-    meta = X.meta.iloc[:0].copy()
-    for column in _SYNTHETIC_COLUMNS:
-        meta[column] = pd.Series(dtype=float)
-    return LightCurves(np.zeros(0), np.zeros(0), np.zeros(0), [0], meta, validate=False)
-
-
-class DuplicateAugmenter(_BaseAugmenter):
+class DuplicateAugmenter(BaseLightCurveSampler):
     """Over-sampler that tops classes up with copies of random real curves.
 
     The cheap baseline to :class:`GPLightCurveAugmenter`, with the same
@@ -917,14 +446,13 @@ class DuplicateAugmenter(_BaseAugmenter):
         self.random_state = random_state
 
     def _fit_prototypes(self, indices):
-        self._fitted_mask = np.zeros(len(self.X_), dtype=bool)
-        self._fitted_mask[indices] = True
+        pass  # copies need no preparation
 
     def _sample_batches(self, batches, rngs):
         out = []
         for prototypes in batches:
             copies = self.X_.take(prototypes)
             zeros = np.zeros(prototypes.size)
-            meta = _synthetic_meta(self.X_, prototypes, prototypes, zeros)
+            meta = synthetic_meta(self.X_, prototypes, prototypes, zeros)
             out.append(copies.with_points(meta=meta))
         return out

@@ -338,7 +338,7 @@ def plot_gp_augmentation(augmenter, index, *, n_grid=400, n_sigma=2.0, random_st
     >>> ax.get_legend_handles_labels()[1]
     ['GP ±2σ', 'GP mean', 'real', 'synthetic']
     """
-    from .gp import predict_curve
+    from .gp import predict_columns, predict_curve
 
     if not hasattr(augmenter, "gp_params_"):
         raise ValueError("the augmenter is not fitted: call fit(X, y) first")
@@ -351,10 +351,11 @@ def plot_gp_augmentation(augmenter, index, *, n_grid=400, n_sigma=2.0, random_st
         )
     curve = augmenter.X_[index]
     ph, _ = _curve_phase(curve, None)
-    params = augmenter.gp_params_.loc[index, ["log_amp2", "log_metric", "jitter", "mean"]]
+    kernel = getattr(augmenter, "kernel_", None)
+    params = augmenter.gp_params_.loc[index, list(predict_columns(kernel))]
     grid = np.linspace(0.0, 1.0, int(n_grid), endpoint=False)
     mu, var = predict_curve(params.to_numpy(dtype=np.float64), ph, curve.mag, curve.err, grid,
-                            wrap=augmenter.wrap)
+                            wrap=augmenter.wrap, kernel=kernel)
     if random_state is None:
         random_state = np.random.default_rng()
     synthetic = augmenter.sample([index], random_state=random_state)[0]

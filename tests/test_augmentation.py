@@ -7,7 +7,6 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 import pytest
-from threadpoolctl import threadpool_limits
 from imblearn.pipeline import Pipeline
 from sklearn.base import clone
 from sklearn.ensemble import HistGradientBoostingClassifier
@@ -28,15 +27,6 @@ from vsaug.augmentation import (
 from vsaug.datasets import make_light_curves
 from vsaug.folding import phase
 from vsaug.gp import predict_curve
-
-@pytest.fixture(autouse=True)
-def one_openmp_thread():
-    # Gradient boosting's OpenMP threads spin against each other on a busy
-    # 2-core machine (ten times slower); tests use one thread.
-    with threadpool_limits(limits=1, user_api="openmp"):
-        yield
-
-
 
 @pytest.fixture(scope="module")
 def data():

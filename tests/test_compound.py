@@ -9,24 +9,16 @@ from sklearn.frozen import FrozenEstimator
 
 from vsaug import CompoundRNNCNNClassifier, MultiInputRNNClassifier
 from vsaug.compound import PAPER_CONV_BLOCKS
-from vsaug.datasets import make_light_curves
 
-CLASSES = ("RRab", "Ecl", "EA", "LPV")
 TINY_RNN = dict(gru_units=(8, 8), dense_units=(16,), scalar_units=(8,), learning_rate=1e-2,
                 pad_multiple=64)
 TINY_CNN = dict(image_size=32, conv_blocks=(((4, 5),), ((8, 3),), ((8, 3),)),
                 cnn_dense_units=(16,), learning_rate=1e-2, pad_multiple=64)
 
 
-def _data(n, seed, n_points=(40, 60)):
-    return make_light_curves(n, classes=CLASSES, weights="balanced", n_points=n_points,
-                             random_state=seed)
-
-
 @pytest.fixture(scope="module")
-def data():
-    return {"train": _data(256, 0), "val": _data(128, 2), "test": _data(200, 1),
-            "mixed": _data(32, 3, n_points=(20, 300))}
+def data(network_data, network_curves):
+    return {**network_data, "mixed": network_curves(32, 3, n_points=(20, 300))}
 
 
 @pytest.fixture(scope="module")

@@ -13,25 +13,18 @@ from sklearn.exceptions import NotFittedError
 
 from vsaug import LightCurves, MultiInputRNNClassifier
 from vsaug._training import NetworkInputs, balanced_accuracy
-from vsaug.datasets import make_light_curves
 from vsaug.sequences import EncodedSequences, pad_batch
 
-CLASSES = ("RRab", "Ecl", "EA", "LPV")
+CLASSES = ("RRab", "Ecl", "EA", "LPV")  # conftest.NETWORK_CLASSES
 # A tiny network; all training curves fit one padded length (64) so that the
 # training step is traced once.
 TINY = dict(gru_units=(8, 8), dense_units=(16,), scalar_units=(8,), learning_rate=1e-2,
             pad_multiple=64, epochs=8)
 
 
-def _data(n, seed, n_points=(40, 60)):
-    return make_light_curves(n, classes=CLASSES, weights="balanced", n_points=n_points,
-                             random_state=seed)
-
-
 @pytest.fixture(scope="module")
-def data():
-    return {"train": _data(256, 0), "val": _data(128, 2), "test": _data(200, 1),
-            "mixed": _data(48, 3, n_points=(20, 300))}
+def data(network_data, network_curves):
+    return {**network_data, "mixed": network_curves(48, 3, n_points=(20, 300))}
 
 
 @pytest.fixture(scope="module")
@@ -207,7 +200,7 @@ def test_ensemble_of_networks_persists(data, tmp_path):
     np.testing.assert_array_equal(load(save(ens, tmp_path / "ens.vsaug")).predict_proba(X_test), expected)
 
 
-def test_clone_and_params():
+def test_clone_and_params(network_curves):
     clf = MultiInputRNNClassifier(gru_units=(4, 4), epochs=3, random_state=7)
     twin = clone(clf)
     assert twin.get_params() == clf.get_params()
@@ -218,7 +211,7 @@ def test_clone_and_params():
             defaults["epochs"]) == ((128, 32), (64, 32), 0.4, 0.1, 1e-3, 32, 10)
     assert defaults["scalar_features"] == ("log_period", "amplitude")
     with pytest.raises(NotFittedError):
-        clf.predict_proba(_data(8, 0)[0])
+        clf.predict_proba(network_curves(8, 0)[0])
 
 
 @pytest.mark.parametrize("params, message", [
@@ -231,14 +224,14 @@ def test_clone_and_params():
     (dict(class_weight="inverse"), r"The 'class_weight' parameter"),
     (dict(learning_rate_schedule="step"), r"The 'learning_rate_schedule' parameter"),
 ])
-def test_bad_parameters(params, message):
-    X, y = _data(8, 0)
+def test_bad_parameters(params, message, network_curves):
+    X, y = network_curves(8, 0)
     with pytest.raises(ValueError, match=message):
         MultiInputRNNClassifier(**params).fit(X, y)
 
 
-def test_bad_input():
-    X, y = _data(8, 0)
+def test_bad_input(network_curves):
+    X, y = network_curves(8, 0)
     clf = MultiInputRNNClassifier()
     with pytest.raises(ValueError, match="y has 7 labels but there are 8 light curves"):
         clf.fit(X, y[:7])

@@ -18,6 +18,8 @@ import keras
 import numpy as np
 from keras import initializers, layers, regularizers
 
+from ._random import child_seeds
+
 __all__ = [
     "RNN_PREFIX",
     "SCALAR_PREFIX",
@@ -41,7 +43,7 @@ class _Seeds:
         self._rng = np.random.default_rng(seed)
 
     def __call__(self):
-        return int(self._rng.integers(2**31 - 1))
+        return child_seeds(self._rng)
 
     def glorot(self):
         return initializers.GlorotUniform(seed=self())

@@ -17,19 +17,19 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils import check_random_state, column_or_1d
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import check_is_fitted
 from tqdm.auto import tqdm
 
+from ._random import child_seeds
+from ._validation import check_labels
 from .lightcurves import as_light_curves
 from .persistence import SaveLoadMixin
 from .sequences import EncodedSequences, length_grouped_batches, pad_batch, random_batches
 
 __all__ = ["KerasLightCurveClassifier", "NetworkInputs", "balanced_accuracy"]
-
-_MAX_SEED = np.iinfo(np.int32).max
 
 #: Values of the networks' ``learning_rate_schedule`` parameter.
 LEARNING_RATE_SCHEDULES = ("constant", "cosine")
@@ -124,9 +124,8 @@ class KerasLightCurveClassifier(SaveLoadMixin, ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------ validation
     def _check_y(self, X, y, *, fit, what="y"):
-        y = column_or_1d(y, warn=True)
-        if y.shape[0] != len(X):
-            raise ValueError(f"{what} has {y.shape[0]} labels but there are {len(X)} light curves")
+        who = type(self).__name__ + ("" if what == "y" else f" {what}")
+        y = check_labels(y, len(X), estimator=who)
         if fit:
             self.classes_, y_idx = np.unique(y, return_inverse=True)
             if self.classes_.size < 2:
@@ -169,19 +168,21 @@ class KerasLightCurveClassifier(SaveLoadMixin, ClassifierMixin, BaseEstimator):
         return None if weights is None else weights.astype(np.float32)
 
     # ---------------------------------------------------------------- training
-    def _setup_fit(self, X, y, validation_data, sample_weight, *, random_state=None):
-        """Validate, encode, and draw seeds; returns what the loop needs.
+    def _setup_fit(self, X, y, validation_data, sample_weight, *, random_state=None,
+                   y_idx=None):
+        """Check the labels, encode, and draw seeds; returns what the loop needs.
 
-        ``random_state`` overrides ``self.random_state`` (a subclass that
-        already drew from it passes its generator on).
+        Parameters are validated by ``fit``'s ``@_fit_context`` and
+        ``_check_architecture`` before. ``random_state`` overrides
+        ``self.random_state`` (a subclass that already drew from it passes
+        its generator on); ``y_idx`` is given when ``fit`` checked ``y``.
         """
-        self._validate_params()
-        self._check_architecture()
         X = as_light_curves(X)
-        y_idx = self._check_y(X, y, fit=True)
+        if y_idx is None:
+            y_idx = self._check_y(X, y, fit=True)
         weights = self._sample_weights(y_idx, sample_weight)
         rng = check_random_state(self.random_state if random_state is None else random_state)
-        model_seed, shuffle_seed = (int(s) for s in rng.randint(_MAX_SEED, size=2))
+        model_seed, shuffle_seed = (int(s) for s in child_seeds(rng, 2))
         data = self._encode(X, fit=True)
         val = None
         if validation_data is not None:

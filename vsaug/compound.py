@@ -9,13 +9,14 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import clone
+from sklearn.base import _fit_context, clone
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted
 
 from ._ragged import gather_segments
-from ._training import _MAX_SEED, KerasLightCurveClassifier, _check_units
+from ._random import child_seeds
+from ._training import KerasLightCurveClassifier, _check_units
 from .images import render_flat
 from .lightcurves import as_light_curves
 from .rnn import MultiInputRNNClassifier
@@ -274,6 +275,8 @@ pad_multiple, group_by_length, predict_batch_size, class_weight
         return rnn.fit(X, y, validation_data=validation_data, sample_weight=sample_weight)
 
     # -------------------------------------------------------------- public API
+    # Not skipping nested validation: stage one's fit validates its own.
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, *, validation_data=None, sample_weight=None):
         """Train stage one (unless given fitted), then the compound network.
 
@@ -290,15 +293,14 @@ pad_multiple, group_by_length, predict_batch_size, class_weight
         -------
         self : CompoundRNNCNNClassifier
         """
-        self._validate_params()
         self._check_architecture()
         X = as_light_curves(X)
-        self._check_y(X, y, fit=True)
+        y_idx = self._check_y(X, y, fit=True)
         rng = check_random_state(self.random_state)
-        rnn_seed = int(rng.randint(_MAX_SEED))
+        rnn_seed = child_seeds(rng)
         self.rnn_ = self._stage_one(X, y, validation_data, sample_weight, rnn_seed)
         data, y_idx, weights, val, seed, shuffle_rng = self._setup_fit(
-            X, y, validation_data, sample_weight, random_state=rng)
+            X, y, validation_data, sample_weight, random_state=rng, y_idx=y_idx)
         model = self._build_model(self.classes_.size, seed)
         self.model_ = self._train(model, data, y_idx, weights, val, shuffle_rng)
         return self

@@ -7,6 +7,7 @@ Importing this module does not import Keras; the network is built in
 from __future__ import annotations
 
 import numpy as np
+from sklearn.base import _fit_context
 
 from ._training import KerasLightCurveClassifier, NetworkInputs, _check_units
 from .sequences import SequenceEncoder
@@ -246,6 +247,7 @@ class MultiInputRNNClassifier(KerasLightCurveClassifier):
                              label_smoothing=self.label_smoothing)
 
     # -------------------------------------------------------------- public API
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, *, validation_data=None, sample_weight=None):
         """Train the network.
 
@@ -265,6 +267,7 @@ class MultiInputRNNClassifier(KerasLightCurveClassifier):
         -------
         self : MultiInputRNNClassifier
         """
+        self._check_architecture()
         data, y_idx, weights, val, seed, rng = self._setup_fit(X, y, validation_data, sample_weight)
         model = self._build_model(self.classes_.size, seed)
         self.model_ = self._train(model, data, y_idx, weights, val, rng)

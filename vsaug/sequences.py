@@ -29,10 +29,10 @@ from dataclasses import dataclass
 from numbers import Integral
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils.validation import check_is_fitted
 
-from ._ragged import gather_segments, segment_mean, segment_positions, segment_std
+from ._ragged import chunk_bounds, gather_segments, segment_mean, segment_positions, segment_std
 from .folding import fold
 from .lightcurves import as_light_curves
 
@@ -121,6 +121,7 @@ class SequenceEncoder(BaseEstimator):
     def __init__(self, scale_delta_phase=True):
         self.scale_delta_phase = scale_delta_phase
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Learn the delta-phase scale from ``X``.
 
@@ -134,7 +135,6 @@ class SequenceEncoder(BaseEstimator):
         -------
         self : SequenceEncoder
         """
-        self._validate_params()
         X = as_light_curves(X)
         scale = 1.0
         if self.scale_delta_phase:
@@ -238,7 +238,7 @@ def random_batches(n_curves, batch_size, *, rng=None):
 
 
 def _chunks(order, size):
-    return [order[i : i + size] for i in range(0, order.size, size)]
+    return [order[a:b] for a, b in chunk_bounds(order.size, size=size)]
 
 
 def _check_positive_int(value, name):

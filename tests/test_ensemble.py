@@ -331,6 +331,8 @@ def test_member_probabilities_average_to_the_ensemble(data):
     assert members.shape == (3, 7, 4)
     np.testing.assert_allclose(members.mean(axis=0), ens.predict_proba(X[:7]))
     np.testing.assert_allclose(members[1], ens.estimators_[1].predict_proba(X[:7]))
+    np.testing.assert_array_equal(ens.predict_member_proba(X[:7], members=[2, 0]),
+                                  members[[2, 0]])
 
 
 def test_sample_weight_and_fit_params_follow_every_bags_rows(data):
@@ -367,7 +369,7 @@ def test_frozen_augmenter_is_used_without_refitting(data):
     ens = BaggingAugmentedEnsemble(RecordingClassifier(), augmenter=FrozenEstimator(gp),
                                    n_estimators=2, samples_per_class=spc, random_state=3)
     ens.fit(X, y)
-    assert ens.augmenter_.estimator is gp
+    assert ens.augmenter_ is None  # the fits stay the user's, not copied into the model
     own = BaggingAugmentedEnsemble(RecordingClassifier(), augmenter=GPLightCurveAugmenter(wrap=False),
                                    n_estimators=2, samples_per_class=spc, random_state=3).fit(X, y)
     assert ens.n_synthetic_ == own.n_synthetic_ == spc - counts(y)["DSct"]

@@ -195,9 +195,10 @@ class BaggingAugmentedEnsemble(
         For every bag, the indices of the real training curves it used.
     estimators_prototypes_ : list of ndarray of int
         For every bag, the prototype (training index) of each synthetic.
-    augmenter_ : fitted augmenter
+    augmenter_ : fitted augmenter or None
         Holds the GP fits shared by all bags (``None`` when no class needed
-        topping up).
+        topping up, or when ``augmenter`` was given frozen: its fits are
+        used from the parameter and not copied into the ensemble).
     n_synthetic_ : int
         Synthetic curves per bag.
 
@@ -379,7 +380,7 @@ class BaggingAugmentedEnsemble(
         counts = {c: int(np.sum(y == c)) for c in self.classes_}
         signature = (len(X), tuple(counts.items()), tuple(targets.items()))
         if self.warm_start and hasattr(self, "estimators_"):
-            if signature != self._fit_signature:
+            if signature != getattr(self, "_fit_signature", None):
                 raise ValueError(
                     "warm_start=True adds bags for the data and samples_per_class of the "
                     "first fit; these differ (curves, class counts or bag sizes). Set "
@@ -391,14 +392,14 @@ class BaggingAugmentedEnsemble(
         self._fit_signature = signature
         return counts
 
-    def _fit_augmenter(self, X, y, small, counts):
-        if not small or self.augmenter_ is not None:
-            return
+    def _sampler(self, X, y, small, counts):
+        """The fitted augmenter the new bags draw from (fitted here once per ensemble)."""
         if isinstance(self.augmenter, FrozenEstimator):
-            self.augmenter_ = self.augmenter
-            return
-        self._log(f"fitting the augmenter on {sum(counts[c] for c in small)} prototypes")
-        self.augmenter_ = self._base_augmenter().set_params(sampling_strategy=small).fit(X, y)
+            return self.augmenter  # the user's fits; augmenter_ stays None
+        if self.augmenter_ is None:
+            self._log(f"fitting the augmenter on {sum(counts[c] for c in small)} prototypes")
+            self.augmenter_ = self._base_augmenter().set_params(sampling_strategy=small).fit(X, y)
+        return self.augmenter_
 
     def _validation(self, validation_data, seed):
         if validation_data is None:
@@ -494,11 +495,11 @@ class BaggingAugmentedEnsemble(
         plans = [self._plan(y, targets, i, seeds[i]) for i in range(n_done, self.n_estimators)]
         small = {c: t for c, t in targets.items() if counts[c] < t}
         self.n_synthetic_ = int(sum(t - counts[c] for c, t in small.items()))
-        self._fit_augmenter(X, y, small, counts)
         synthetic = [None] * len(plans)
         if small:
+            sampler = self._sampler(X, y, small, counts)
             self._log(f"drawing {self.n_synthetic_} synthetics per bag, {len(plans)} bags")
-            synthetic = self.augmenter_.sample_batches(
+            synthetic = sampler.sample_batches(
                 [p.prototypes for p in plans], [p.synthetic_seed for p in plans])
         validation = self._validation(validation_data, _derive(seeds[0], 1))
 
@@ -536,18 +537,21 @@ class BaggingAugmentedEnsemble(
         proba[:, np.searchsorted(self.classes_, member.classes_)] = member.predict_proba(X)
         return proba
 
-    def predict_member_proba(self, X):
+    def predict_member_proba(self, X, members=None):
         """Every member's class probabilities, in the columns of ``classes_``.
 
         Parameters
         ----------
         X : LightCurves or convertible, n_curves curves
+        members : sequence of int, optional
+            Only these members (bag numbers), in this order; default all.
 
         Returns
         -------
         ndarray of shape (n_members, n_curves, n_classes)
-            Member ``k`` is the one fitted on bag ``k``; a member that saw
-            only some classes has zeros in the others' columns.
+            Entry ``k`` is the member fitted on bag ``members[k]`` (bag ``k``
+            by default); a member that saw only some classes has zeros in
+            the others' columns.
 
         Examples
         --------
@@ -562,7 +566,8 @@ class BaggingAugmentedEnsemble(
         """
         check_is_fitted(self, "estimators_")
         X = as_light_curves(X)
-        return np.stack([self._member_proba(member, X) for member in self.estimators_])
+        chosen = range(len(self.estimators_)) if members is None else members
+        return np.stack([self._member_proba(self.estimators_[k], X) for k in chosen])
 
     def predict_proba(self, X):
         """Mean of the members' class probabilities.

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import json
 import warnings
 from dataclasses import dataclass
 from numbers import Integral
@@ -378,7 +379,9 @@ class BaggingAugmentedEnsemble(
     def _start(self, X, y, targets):
         """Reset for a fresh fit or check that a warm start continues the same data."""
         counts = {c: int(np.sum(y == c)) for c in self.classes_}
-        signature = (len(X), tuple(counts.items()), tuple(targets.items()))
+        # A string, so that it survives any model file format unchanged.
+        signature = json.dumps([len(X), [[str(c), n] for c, n in counts.items()],
+                                [[str(c), n] for c, n in targets.items()]])
         if self.warm_start and hasattr(self, "estimators_"):
             if signature != getattr(self, "_fit_signature", None):
                 raise ValueError(

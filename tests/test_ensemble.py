@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.exceptions import NotFittedError
+from sklearn.frozen import FrozenEstimator
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_validate
 from sklearn.pipeline import make_pipeline
@@ -228,5 +230,165 @@ def test_parameter_and_input_errors(data):
         BaggingAugmentedEnsemble(fast_member(), samples_per_class=0).fit(X, y)
     with pytest.raises(ValueError, match="'augmenter' parameter .* Got 'copy' instead"):
         BaggingAugmentedEnsemble(fast_member(), augmenter="copy").fit(X, y)
-    with pytest.raises(ValueError, match="X has 120 light curves but y has 3 labels"):
+    with pytest.raises(ValueError, match="y has 3 labels but there are 120 light curves"):
         BaggingAugmentedEnsemble(fast_member()).fit(X, y[:3])
+    with pytest.raises(ValueError, match=r"y has 1 class\(es\) \(\['Ecl'\]\); at least 2"):
+        BaggingAugmentedEnsemble(fast_member()).fit(X, np.full(len(X), "Ecl"))
+    with pytest.raises(TypeError, match="y mixes label types"):
+        BaggingAugmentedEnsemble(fast_member()).fit(X[:2], ["Ecl", 3])
+    with pytest.raises(ValueError, match=r"samples_per_class has no size for class\(es\) \['RRc'\]"):
+        BaggingAugmentedEnsemble(fast_member(), samples_per_class={"Ecl": 5, "RRab": 5,
+                                                                   "DSct": 5}).fit(X, y)
+
+
+class WeightedRecorder(RecordingClassifier):
+    """Records the sample weights it was given."""
+
+    def fit(self, X, y, sample_weight=None):
+        self.sample_weight_ = None if sample_weight is None else np.asarray(sample_weight)
+        return super().fit(X, y)
+
+
+def test_warm_start_adds_the_bags_a_fit_from_scratch_gives(data):
+    X, y = data
+    kw = dict(augmenter=GPLightCurveAugmenter(wrap=False), n_jobs=1,
+              samples_per_class=int(np.sum(y == "DSct")) + 6, random_state=7)
+    grown = BaggingAugmentedEnsemble(fast_member(), n_estimators=3, warm_start=True, **kw)
+    grown.fit(X, y)
+    first, augmenter = list(grown.estimators_), grown.augmenter_
+    grown.set_params(n_estimators=5).fit(X, y)
+    scratch = BaggingAugmentedEnsemble(fast_member(), n_estimators=5, **kw).fit(X, y)
+    assert grown.estimators_[:3] == first and grown.augmenter_ is augmenter  # kept, not refitted
+    np.testing.assert_array_equal(grown.predict_proba(X), scratch.predict_proba(X))
+    for a, b in zip(grown.estimators_prototypes_, scratch.estimators_prototypes_):
+        np.testing.assert_array_equal(a, b)
+    with pytest.warns(UserWarning, match="without increasing n_estimators"):
+        grown.fit(X, y)
+    assert len(grown.estimators_) == 5
+    with pytest.raises(ValueError, match=r"n_estimators=4 must be larger or equal to "
+                                         r"len\(estimators_\)=5 when warm_start==True"):
+        grown.set_params(n_estimators=4).fit(X, y)
+    with pytest.raises(ValueError, match="warm_start=True adds bags for the data"):
+        grown.set_params(n_estimators=6).fit(X[:100], y[:100])
+    # Without warm_start a second fit starts again.
+    cold = BaggingAugmentedEnsemble(RecordingClassifier(), augmenter="duplicate",
+                                    n_estimators=2, samples_per_class=10, random_state=0)
+    cold.fit(X, y)
+    assert len(cold.set_params(n_estimators=3).fit(X, y).estimators_) == 3
+
+
+def test_plan_bag_is_the_plan_fit_uses(data):
+    X, y = data
+    ens = BaggingAugmentedEnsemble(RecordingClassifier(), augmenter="duplicate",
+                                   n_estimators=3, samples_per_class=20, random_state=4)
+    before = ens.plan_bag(y, 2)  # no fit needed
+    ens.fit(X, y)
+    for i in range(3):
+        plan = ens.plan_bag(y, i)
+        np.testing.assert_array_equal(plan.real, ens.estimators_samples_[i])
+        np.testing.assert_array_equal(plan.prototypes, ens.estimators_prototypes_[i])
+        assert counts(y[plan.rows]) == {c: 20 for c in CLASSES}
+        assert sum(plan.synthetic_counts.values()) == ens.n_synthetic_
+        assert plan.synthetic_counts == {c: 20 - n for c, n in counts(y).items() if n < 20}
+    np.testing.assert_array_equal(before.rows, ens.plan_bag(y, 2).rows)
+    # A bag's plan does not depend on how many bags there are.
+    other = BaggingAugmentedEnsemble(RecordingClassifier(), n_estimators=9, samples_per_class=20,
+                                     random_state=4)
+    np.testing.assert_array_equal(other.plan_bag(y, 1).rows, ens.plan_bag(y, 1).rows)
+    rs = np.random.RandomState(0)
+    state = rs.get_state()[1].copy()
+    BaggingAugmentedEnsemble(RecordingClassifier(), random_state=rs).plan_bag(y, 0)
+    np.testing.assert_array_equal(rs.get_state()[1], state)  # the user's generator untouched
+    with pytest.raises(ValueError, match="i must be a bag number"):
+        ens.plan_bag(y, -1)
+
+
+def test_dict_samples_per_class_sizes_every_class(data):
+    X, y = data
+    n = counts(y)
+    sizes = {c: max(n[c], 25) for c in CLASSES}  # small classes grow, none shrinks
+    ens = BaggingAugmentedEnsemble(RecordingClassifier(), augmenter="duplicate", n_estimators=1,
+                                   samples_per_class=sizes, random_state=0).fit(X, y)
+    assert ens.estimators_[0].counts_ == sizes
+    assert ens.n_synthetic_ == sum(25 - n[c] for c in CLASSES if n[c] < 25)
+
+
+def test_every_method_refuses_an_unfitted_ensemble(data):
+    X, _ = data
+    ens = BaggingAugmentedEnsemble(RecordingClassifier())
+    for method in ("predict", "predict_proba", "predict_member_proba"):
+        with pytest.raises(NotFittedError):
+            getattr(ens, method)(X[:2])
+    with pytest.raises(NotFittedError):
+        ens.score(X[:2], ["Ecl", "RRab"])
+
+
+def test_member_probabilities_average_to_the_ensemble(data):
+    X, y = data
+    ens = BaggingAugmentedEnsemble(fast_member(), augmenter="duplicate", n_estimators=3,
+                                   samples_per_class=15, random_state=0).fit(X, y)
+    members = ens.predict_member_proba(X[:7])
+    assert members.shape == (3, 7, 4)
+    np.testing.assert_allclose(members.mean(axis=0), ens.predict_proba(X[:7]))
+    np.testing.assert_allclose(members[1], ens.estimators_[1].predict_proba(X[:7]))
+    np.testing.assert_array_equal(ens.predict_member_proba(X[:7], members=[2, 0]),
+                                  members[[2, 0]])
+
+
+def test_sample_weight_and_fit_params_follow_every_bags_rows(data):
+    X, y = data
+    weights = np.arange(len(X), dtype=float) + 1
+    ens = BaggingAugmentedEnsemble(WeightedRecorder(), augmenter="duplicate", n_estimators=2,
+                                   samples_per_class=20, random_state=0)
+    ens.fit(X, y, sample_weight=weights)
+    for i, member in enumerate(ens.estimators_):
+        # real curves keep their weight; a synthetic gets its prototype's
+        np.testing.assert_array_equal(member.sample_weight_, weights[ens.plan_bag(y, i).rows])
+    # Pipeline members: routed by step name, or a plain sample_weight to the last step.
+    pipe = BaggingAugmentedEnsemble(fast_member(), augmenter="duplicate", n_estimators=2,
+                                    samples_per_class=20, random_state=0)
+    by_name = pipe.fit(X, y, histgradientboostingclassifier__sample_weight=weights)
+    p1 = by_name.predict_proba(X)
+    p2 = clone(pipe).fit(X, y, sample_weight=weights).predict_proba(X)
+    np.testing.assert_array_equal(p1, p2)
+    assert not np.array_equal(p1, clone(pipe).fit(X, y).predict_proba(X))
+    with pytest.raises(TypeError, match="RecordingClassifier.fit takes no sample_weight"):
+        BaggingAugmentedEnsemble(RecordingClassifier(), augmenter="duplicate",
+                                 samples_per_class=10).fit(X, y, sample_weight=weights)
+    with pytest.raises(ValueError, match="sample_weight must hold 120 finite non-negative"):
+        ens.fit(X, y, sample_weight=weights[:5])
+
+
+def test_frozen_augmenter_is_used_without_refitting(data):
+    X, y = data
+    spc = int(np.sum(y == "DSct")) + 4
+    # fitted on more classes than the ensemble tops up (as vsaug reproduce does)
+    gp = GPLightCurveAugmenter(wrap=False, sampling_strategy={
+        c: max(counts(y)[c], spc) + 1 for c in ("DSct", "RRc")})
+    gp.fit(X, y)
+    ens = BaggingAugmentedEnsemble(RecordingClassifier(), augmenter=FrozenEstimator(gp),
+                                   n_estimators=2, samples_per_class=spc, random_state=3)
+    ens.fit(X, y)
+    assert ens.augmenter_ is None  # the fits stay the user's, not copied into the model
+    own = BaggingAugmentedEnsemble(RecordingClassifier(), augmenter=GPLightCurveAugmenter(wrap=False),
+                                   n_estimators=2, samples_per_class=spc, random_state=3).fit(X, y)
+    assert ens.n_synthetic_ == own.n_synthetic_ == spc - counts(y)["DSct"]
+    assert [m.counts_ for m in ens.estimators_] == [m.counts_ for m in own.estimators_]
+
+
+def test_validation_set_passed_as_given_when_not_augmented(data):
+    X, y = data
+    ens = BaggingAugmentedEnsemble(RecordingClassifier(), augmenter="duplicate", n_estimators=1,
+                                   samples_per_class=10, augment_validation=False, random_state=0)
+    ens.fit(X, y, validation_data=(X[:9], y[:9]))
+    X_val, y_val = ens.estimators_[0].validation_
+    assert len(X_val) == 9 and list(y_val) == list(y[:9])
+
+
+def test_verbose_reports_progress_over_bags(data, capsys):
+    X, y = data
+    BaggingAugmentedEnsemble(RecordingClassifier(), augmenter="duplicate", n_estimators=2,
+                             samples_per_class=10, random_state=0, verbose=1).fit(X, y)
+    captured = capsys.readouterr()
+    assert "BaggingAugmentedEnsemble: bags: 2/2 bag" in captured.err
+    assert "drawing" in captured.out

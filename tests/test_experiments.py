@@ -8,11 +8,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import vsaug.experiments as ex
+from sklearn.base import BaseEstimator, ClassifierMixin
+
+from vsaug import load
 from vsaug.datasets import load_crts, make_light_curves
 from vsaug.experiments import (
     EXPERIMENTS,
+    MODELS,
     PROFILES,
+    DamagedFileWarning,
     ExperimentRun,
     Profile,
     make_model,
@@ -58,18 +62,27 @@ def _reuse(run_dir, new_dir, extra=()):
         shutil.copy(run_dir / name, new_dir / name)
 
 
-class _Counter:
-    """Wraps the runner's member fitting to count (and optionally fail) fits."""
+def _session_log(out):
+    """The progress.log lines of the latest session."""
+    log = (out / "progress.log").read_text().splitlines()
+    starts = [i for i, line in enumerate(log) if "  session: " in line]
+    return log[starts[-1]:]
 
-    def __init__(self, monkeypatch, fail_at=None):
-        self.calls, self.fail_at, self._fit = [], fail_at, ex._fit_member
-        monkeypatch.setattr(ex, "_fit_member", self)
 
-    def __call__(self, member, X, y, **kwargs):
-        self.calls.append(type(member).__name__)
-        if self.fail_at is not None and len(self.calls) == self.fail_at:
-            raise RuntimeError("simulated interruption")
-        return self._fit(member, X, y, **kwargs)
+def _fits(out):
+    """The member fits the latest session made, e.g. ['fast bag 1']."""
+    return [line.split("start ", 1)[1][:-len(": fit")] for line in _session_log(out)
+            if "  start " in line and line.endswith(": fit")]
+
+
+class Interrupted(ClassifierMixin, BaseEstimator):
+    """A member whose training is cut short, as by a kill."""
+
+    def fit(self, X, y):
+        raise RuntimeError("simulated interruption")
+
+    def predict_proba(self, X):
+        raise AssertionError("never fitted")
 
 
 def test_paper_profile_is_the_design_exactly():
@@ -86,11 +99,11 @@ def test_paper_profile_is_the_design_exactly():
     assert PROFILES["fast"].augmenter == {"error_model": "empirical"}
     # Every profile's settings are accepted by the estimators they configure.
     for profile in PROFILES.values():
-        rnn, compound = ex._member("rnn", profile, 0), ex._member("compound", profile, 0)
+        rnn, compound, fast = (MODELS.build(kind, profile, random_state=0)
+                               for kind in ("rnn", "compound", "fast"))
         for network in (rnn, compound):
             network._validate_params()
             network._check_architecture()
-        fast = ex._member("fast", profile, 0)
         fast[-1]._validate_params()
         assert rnn.random_state == compound.random_state == fast[-1].random_state == 0
         assert compound.rnn.get_params()["gru_units"] == profile.rnn["gru_units"]
@@ -107,7 +120,7 @@ def test_overrides_replace_sizes_and_epochs_only():
     assert "learning_rate_schedule" not in PROFILES["fast"].rnn
     with pytest.raises(ValueError,
                        match=r"learning_rate_schedule must be one of \('constant', 'cosine'\)"):
-        ex.ExperimentRun(([], []), "unused", learning_rate_schedule="linear")._validate()
+        ExperimentRun(([], []), "unused", learning_rate_schedule="linear").run()
 
 
 def test_make_model_pipeline():
@@ -125,7 +138,7 @@ def test_make_model_pipeline():
     assert (aug.error_model, aug.cadence_subset) == ("empirical", "nights")
     for name in ("error_model", "cadence_subset"):
         with pytest.raises(ValueError, match=f"{name} must be one of"):
-            ex.ExperimentRun(([], []), "unused", **{name: "other"})._validate()
+            ExperimentRun(([], []), "unused", **{name: "other"}).run()
     cosine = make_model("compound", "fast", learning_rate_schedule="cosine")[-1].estimator
     assert cosine.learning_rate_schedule == cosine.rnn.learning_rate_schedule == "cosine"
     assert [n for n, _ in make_model("fast", clean=False).steps] == ["ensemble"]
@@ -224,51 +237,67 @@ def test_reported_scores_match_saved_predictions(finished):
     assert results["classes"] == ["Ecl", "RRab", "DSct"]
 
 
-def test_bags_balanced_shared_and_repeatable(finished):
+def _train_labels(folder, run):
+    _, y = load_crts(folder)
+    return y[run.split_["keep"]][run.split_["train"]]
+
+
+def test_bags_balanced_shared_and_repeatable(folder, finished):
     run, _ = finished
-    run._cache_key = None
-    X0, y0 = run._training_set("bagging", 0)
-    counts = pd.Series(y0).value_counts()
-    assert counts.to_dict() == {"Ecl": 14, "RRab": 14, "DSct": 14}
-    synthetic = X0.meta["synthetic"].to_numpy(dtype=bool)
-    train_counts = pd.Series(run._train_y).value_counts()
-    # Big classes undersampled without synthetics; small ones keep all real curves.
-    assert not synthetic[y0 == "Ecl"].any()
-    assert (~synthetic[y0 == "DSct"]).sum() == train_counts["DSct"]
-    assert synthetic[y0 == "DSct"].sum() == 14 - train_counts["DSct"]
-    ids = X0.meta["id"].to_numpy()[~synthetic]
-    assert np.unique(ids).size == ids.size
-    run._cache_key = None
-    X0b, _ = run._training_set("bagging", 0)
-    np.testing.assert_array_equal(X0.mag, X0b.mag)  # same bag for every experiment
-    run._cache_key = None
-    X1, _ = run._training_set("bagging", 1)
-    assert not np.array_equal(X0.meta["id"], X1.meta["id"])
+    y_train = _train_labels(folder, run)
+    train_counts = pd.Series(y_train).value_counts()
+    fast, rnn = (load(run.out / name / "bag1.vsaug") for name in ("fast", "rnn"))
+    assert len(fast.estimators_) == len(rnn.estimators_) == 2  # the ensemble after bag 1
+    for k in range(2):
+        plan = fast.plan_bag(y_train, k)
+        assert pd.Series(y_train[plan.rows]).value_counts().to_dict() == {
+            "Ecl": 14, "RRab": 14, "DSct": 14}
+        # Big classes undersampled without synthetics; small ones keep all real curves.
+        assert "Ecl" not in plan.synthetic_counts
+        assert plan.synthetic_counts["DSct"] == 14 - train_counts["DSct"]
+        assert (y_train[plan.real] == "DSct").sum() == train_counts["DSct"]
+        assert np.unique(plan.real).size == plan.real.size
+        np.testing.assert_array_equal(plan.real, fast.estimators_samples_[k])
+        # the same bag for every experiment
+        np.testing.assert_array_equal(fast.estimators_samples_[k], rnn.estimators_samples_[k])
+        np.testing.assert_array_equal(fast.estimators_prototypes_[k],
+                                      rnn.estimators_prototypes_[k])
+    assert not np.array_equal(fast.estimators_samples_[0], fast.estimators_samples_[1])
+    # ... but members seeded by experiment name: bag 0's seeds differ between experiments.
+    assert (fast.estimators_[0][-1].random_state != rnn.estimators_[0].random_state)
+    assert fast.augmenter is None and fast.augmenter_ is None  # GP fits not copied per bag
+
+
+def test_equal_and_weighted_designs(folder, finished, tmp_path):
+    run, _ = finished
+    _reuse(run.out, tmp_path)
+    again = ExperimentRun(folder, tmp_path, profile=TINY, experiments=["rnn_equal", "rnn_weighted"],
+                          n_jobs=1, verbose=0)
+    again.run()
+    y_train = _train_labels(folder, again)
+    train_counts = pd.Series(y_train).value_counts()
+    equal, weighted = (load(tmp_path / n / "bag0.vsaug") for n in ("rnn_equal", "rnn_weighted"))
     # Equal augmentation: every class the size of the largest, nothing dropped.
-    run._cache_key = None
-    _, y_eq = run._training_set("equal", 0)
-    assert set(pd.Series(y_eq).value_counts()) == {train_counts.max()}
+    counts = pd.Series(y_train[equal.plan_bag(y_train, 0).rows]).value_counts()
+    assert set(counts) == {train_counts.max()}
     # Moderate augmentation: small classes to samples_per_class, big ones whole.
-    run._cache_key = None
-    _, y_w = run._training_set("weighted", 0)
-    assert pd.Series(y_w).value_counts()["Ecl"] == train_counts["Ecl"]
-    assert pd.Series(y_w).value_counts()["DSct"] == 14
-    assert run._new_member("rnn_weighted", 0).class_weight == "balanced"
-    run._cache_key = run._cache = None
+    counts = pd.Series(y_train[weighted.plan_bag(y_train, 0).rows]).value_counts()
+    assert counts["Ecl"] == train_counts["Ecl"] and counts["DSct"] == 14
+    assert weighted.estimators_[0].class_weight == "balanced"
+    assert equal.estimators_[0].class_weight is None
 
 
-def test_rerun_skips_every_stage(finished, monkeypatch):
+def test_rerun_skips_every_stage(finished):
     run, results = finished
-    counter = _Counter(monkeypatch)
     again = ExperimentRun(run.data, run.out, profile=TINY, experiments=["fast", "rnn"], n_jobs=1,
                           verbose=0)
     rerun = again.run()
-    assert counter.calls == []
+    assert _fits(run.out) == []
     assert again.timings_ == json.loads((run.out / "timings.json").read_text())
     assert len(again.skipped_) == 4 + 2 * 2 * 2
     for name in ("rnn", "fast"):
         assert rerun["experiments"][name]["test"] == results["experiments"][name]["test"]
-    log = (run.out / "progress.log").read_text()
+    log = "\n".join(_session_log(run.out))
     assert "skip rnn bag 1: fit" in log and "skip GP fits (training part)" in log
     with pytest.raises(ValueError, match=r"different settings \(seed\)"):
         ExperimentRun(run.data, run.out, profile=TINY, seed=1, verbose=0).run()
@@ -277,27 +306,79 @@ def test_rerun_skips_every_stage(finished, monkeypatch):
 def test_interrupted_run_resumes_where_it_stopped(folder, finished, tmp_path, monkeypatch):
     _, reference = finished
     _reuse(finished[0].out, tmp_path)
-    counter = _Counter(monkeypatch, fail_at=2)
     kwargs = dict(profile=TINY, experiments=["fast"], n_jobs=1, verbose=0)
+    build = MODELS["fast"]
+    calls = []
+
+    def interrupted_at_bag_1(profile, **kw):
+        calls.append(1)
+        return Interrupted() if len(calls) > 1 else build(profile, **kw)
+
+    monkeypatch.setitem(MODELS, "fast", interrupted_at_bag_1)
     with pytest.raises(RuntimeError, match="simulated interruption"):
         run_experiments(folder, tmp_path, **kwargs)
     assert (tmp_path / "fast" / "bag0.npz").is_file()
     assert not (tmp_path / "fast" / "bag1.vsaug").exists()
     assert not list(tmp_path.rglob(".*.tmp*"))
-    counter.calls.clear()
-    counter.fail_at = None
+    monkeypatch.setitem(MODELS, "fast", build)
     resumed = run_experiments(folder, tmp_path, **kwargs)
-    assert counter.calls == ["Pipeline"]  # bag 1 only
+    assert _fits(tmp_path) == ["fast bag 1"]  # bag 1 only, from bag 0's checkpoint
     # The same result as the uninterrupted run: bags do not depend on the experiment list.
     assert resumed["experiments"]["fast"]["test"] == reference["experiments"]["fast"]["test"]
     np.testing.assert_array_equal(
         np.load(tmp_path / "fast" / "bag1.npz")["test_proba"],
         np.load(finished[0].out / "fast" / "bag1.npz")["test_proba"])
     # More bags later: only the new one trains.
-    counter.calls.clear()
     grown = run_experiments(folder, tmp_path, n_bags=3, **kwargs)
-    assert counter.calls == ["Pipeline"]
+    assert _fits(tmp_path) == ["fast bag 2"]
     assert len(grown["experiments"]["fast"]["per_bag"]) == 3
+    assert len(load(tmp_path / "fast" / "bag2.vsaug").estimators_) == 3
+
+
+def test_seeds_derive_from_names_not_table_positions(folder, finished, tmp_path, monkeypatch):
+    run, reference = finished
+    _reuse(run.out, tmp_path)
+    rnn = EXPERIMENTS["rnn"]
+    monkeypatch.delitem(EXPERIMENTS, "rnn")
+    monkeypatch.setitem(EXPERIMENTS, "rnn", rnn)  # now last: every position moves
+    assert list(EXPERIMENTS).index("fast") != 4
+    moved = run_experiments(folder, tmp_path, profile=TINY, experiments=["fast"], n_jobs=1,
+                            verbose=0)
+    assert moved["experiments"]["fast"]["test"] == reference["experiments"]["fast"]["test"]
+
+
+def test_damaged_stage_files_are_recomputed(folder, finished, tmp_path):
+    run, reference = finished
+    shutil.copytree(run.out, tmp_path, dirs_exist_ok=True)
+    (tmp_path / "fast" / "bag1.npz").unlink()  # so bag 1's checkpoint must be read
+    damaged = ["split.npz", "clean.joblib", "validation.joblib", "fast/bag0.npz",
+               "fast/bag1.vsaug", "manifest.json", "timings.json"]
+    for name in damaged:
+        path = tmp_path / name
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])  # truncated
+    with pytest.warns(DamagedFileWarning) as caught:
+        again = ExperimentRun(folder, tmp_path, profile=TINY, experiments=["fast", "rnn"],
+                              n_jobs=1, verbose=0)
+        rerun = again.run()
+    messages = [str(w.message) for w in caught]
+    for stage, name in (("split", "split.npz"), ("clean", "clean.joblib"),
+                        ("augmented validation set", "validation.joblib"),
+                        ("fast bag 0: predict", "fast/bag0.npz"),
+                        ("fast bag 1: fit", "fast/bag1.vsaug"), ("manifest", "manifest.json")):
+        assert any(m.startswith(f"stage {stage}: file {name} is damaged (")
+                   and m.endswith("); recomputing") for m in messages), (stage, messages)
+    log = "\n".join(_session_log(tmp_path))
+    assert "stage fast bag 1: fit: file fast/bag1.vsaug is damaged" in log
+    # Recomputed from the stages that were intact: nothing else retrained.
+    assert _fits(tmp_path) == ["fast bag 1"]
+    for name in ("fast", "rnn"):
+        assert rerun["experiments"][name]["test"] == reference["experiments"][name]["test"]
+    np.testing.assert_array_equal(np.load(tmp_path / "fast" / "bag0.npz")["test_proba"],
+                                  np.load(run.out / "fast" / "bag0.npz")["test_proba"])
+    for name in damaged:  # every damaged file is whole again
+        assert (tmp_path / name).stat().st_size == (run.out / name).stat().st_size or \
+            name in ("manifest.json", "timings.json")
+    assert json.loads((tmp_path / "manifest.json").read_text())["settings"]["seed"] == 0
 
 
 def test_equal_classes_below_samples_per_class_all_get_gps(tmp_path):
@@ -306,7 +387,8 @@ def test_equal_classes_below_samples_per_class_all_get_gps(tmp_path):
     run = ExperimentRun((X, y), tmp_path, profile=TINY, experiments=["fast"], n_bags=1,
                         samples_per_class=14, n_jobs=1, verbose=0)
     results = run.run()
-    fitted = set(run._train_y[run._gp.gp_params_.index])
+    gp = run.augmenter_
+    fitted = set(gp.y_[gp.gp_params_.index])
     assert fitted == {"Ecl", "RRab", "RRc"}  # a tie for the largest class is no exemption
     assert max(results["counts"]["train"].values()) < 14  # every class needed topping up
 
@@ -318,8 +400,8 @@ def test_compound_starts_from_the_rnn_of_its_bag(folder, finished, tmp_path):
     results = run.run()
     assert results["experiments"].keys() == {"rnn", "compound"}
     assert "compound bag 0: fit" in run.timings_ and "rnn bag 0: fit" in run.skipped_
-    rnn = joblib.load(tmp_path / "rnn" / "bag0.vsaug")["estimator"]
-    compound = joblib.load(tmp_path / "compound" / "bag0.vsaug")["estimator"]
+    rnn = load(tmp_path / "rnn" / "bag0.vsaug").estimators_[0]
+    compound = load(tmp_path / "compound" / "bag0.vsaug").estimators_[0]
     frozen = [name for name in compound.copied_layers_ if name.startswith("rnn_")]
     assert frozen
     for layer in frozen:  # the frozen RNN branch is bag 0's RNN, unchanged by stage two
@@ -335,14 +417,17 @@ def test_errors(folder, tmp_path):
         ExperimentRun(folder, tmp_path, max_per_class=3).run()
     with pytest.raises(ValueError, match="n_bags must be a positive integer or None; got 0"):
         ExperimentRun(folder, tmp_path, n_bags=0).run()
-    with pytest.raises(TypeError, match="data must be a folder in the CRTS layout or an"):
+    with pytest.raises(TypeError, match="data must be a survey folder"):
         ExperimentRun(42, tmp_path, verbose=0).run()
+    with pytest.raises(ValueError, match=r"format must be one of \['crts'"):
+        ExperimentRun(folder, tmp_path, data_format="ogle", verbose=0).run()
     X, y = make_light_curves(60, classes=["Ecl", "DSct"], weights={"Ecl": 20, "DSct": 1},
                              random_state=0)
     keep = np.r_[np.flatnonzero(y == "Ecl"), np.flatnonzero(y == "DSct")[:4]]
     with pytest.raises(ValueError, match="every class needs at least 5 stars for a 6:1:3 split; 'DSct' has 4"):
         ExperimentRun((X[keep], y[keep]), tmp_path / "small", verbose=0).run()
     assert set(EXPERIMENTS) == {"rnn", "rnn_equal", "rnn_weighted", "compound", "fast"}
+    assert all(e.model in MODELS for e in EXPERIMENTS.values())
 
 
 def test_gp_fits_from_another_run_draw_with_this_runs_settings(folder, finished, tmp_path):
@@ -356,4 +441,4 @@ def test_gp_fits_from_another_run_draw_with_this_runs_settings(folder, finished,
                         cadence_subset="nights", n_jobs=1, verbose=0)
     run.run()
     assert "GP fits (training part)" in run.skipped_
-    assert (run._gp.error_model, run._gp.cadence_subset) == ("empirical", "nights")
+    assert (run.augmenter_.error_model, run.augmenter_.cadence_subset) == ("empirical", "nights")

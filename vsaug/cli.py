@@ -109,7 +109,7 @@ def build_parser():
     ('predict', 'probabilities.csv')
     """
     from . import __version__
-    from .experiments import EXPERIMENTS, PROFILES
+    from .experiments import EXPERIMENTS, MODELS, PROFILES
 
     parser = argparse.ArgumentParser(
         prog="vsaug",
@@ -133,8 +133,8 @@ def build_parser():
                          description="Fit a cleaning + bagging-ensemble model on a folder in "
                                      "the CRTS layout and save it.")
     fit.add_argument("--data", required=True, help="folder with catalog.csv and lightcurves.parquet")
-    fit.add_argument("--model", choices=("fast", "rnn", "compound"), default="fast",
-                     help="member kind (default: fast)")
+    fit.add_argument("--model", choices=list(MODELS), default="fast",
+                     help="member kind, a key of vsaug.experiments.MODELS (default: fast)")
     fit.add_argument("--profile", choices=sorted(PROFILES), default="fast",
                      help="hyperparameter profile (default: fast)")
     fit.add_argument("--out", default="model.vsaug", help="model file (default: model.vsaug)")
@@ -186,45 +186,10 @@ def build_parser():
 
 # ------------------------------------------------------------------ folders
 def _read_folder(path, *, labelled):
-    """Light curves (and labels) from a CRTS-layout folder.
+    """Light curves (and labels) of a CRTS-layout folder, full or lean catalogue."""
+    from .datasets import read_survey
 
-    A full CRTS catalogue goes through :func:`vsaug.datasets.load_crts`; a
-    leaner one (only ``id``, ``period`` and, when labelled, ``class``) is
-    read here so that a user's own stars can be classified.
-    """
-    from .datasets import load_crts
-    from .datasets._crts import CRTS_COLUMNS
-
-    folder = Path(path)
-    catalog_file, obs_file = folder / "catalog.csv", folder / "lightcurves.parquet"
-    for file in (catalog_file, obs_file):
-        if not file.is_file():
-            raise FileNotFoundError(f"no {file.name} in {folder}: a data folder needs "
-                                    "catalog.csv and lightcurves.parquet")
-    columns = set(pd.read_csv(catalog_file, nrows=0).columns)
-    if set(CRTS_COLUMNS) <= columns:
-        return load_crts(folder)
-    needed = {"id", "period"} | ({"class"} if labelled else set())
-    if not needed <= columns:
-        raise ValueError(f"{catalog_file} lacks column(s) {sorted(needed - columns)}")
-    return _read_lean_folder(catalog_file, obs_file, labelled)
-
-
-def _read_lean_folder(catalog_file, obs_file, labelled):
-    from .lightcurves import LightCurves
-
-    catalog = pd.read_csv(catalog_file)
-    obs = pd.read_parquet(obs_file, columns=["id", "mjd", "mag", "err"])
-    obs = obs[obs["id"].isin(catalog["id"]) & (obs["mjd"] > 0)]
-    X = LightCurves.from_long(obs, meta=catalog)
-    position = pd.Index(X.meta["id"]).get_indexer(catalog["id"])
-    if (position < 0).any():
-        missing = catalog["id"].to_numpy()[position < 0]
-        raise ValueError(f"{missing.size} star(s) of catalog.csv have no observations, "
-                         f"e.g. id {missing[0]}")
-    X = X.take(position)
-    y = X.meta["class"].to_numpy(dtype=object) if labelled else None
-    return X, y
+    return read_survey(path, format="crts", labelled=labelled)
 
 
 # ----------------------------------------------------------------- commands
@@ -290,7 +255,8 @@ def _cmd_predict(args, command):
 
 
 def _cmd_evaluate(args, command):
-    from .experiments import _confusion_png, _write_json
+    from .experiments._report import confusion_png
+    from .experiments._stages import write_json
     from .metrics import classification_summary, confusion_matrices
     from .persistence import load
 
@@ -302,12 +268,12 @@ def _cmd_evaluate(args, command):
     recall_view, precision_view = confusion_matrices(y, y_pred, labels)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    _write_json({"command": command, "model": str(args.model), "data": str(args.data),
+    write_json({"command": command, "model": str(args.model), "data": str(args.data),
                  **summary.to_dict(), "labels": [str(c) for c in labels],
                  "recall_view": recall_view, "precision_view": precision_view},
                 out / "metrics.json")
     for view, matrix in (("recall", recall_view), ("precision", precision_view)):
-        _confusion_png(matrix, labels, view, f"{Path(args.model).name}: {view} view",
+        confusion_png(matrix, labels, view, f"{Path(args.model).name}: {view} view",
                        out / f"confusion_{view}.png")
     print(summary)
     _say(args, f"wrote {out / 'metrics.json'} and the confusion matrices in {out}")

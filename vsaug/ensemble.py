@@ -3,33 +3,47 @@
 scikit-learn's ``BaggingClassifier`` and imbalanced-learn's
 ``BalancedBaggingClassifier`` validate ``X`` as a 2-D array, so ragged light
 curves need this class; it follows their conventions (one
-``check_random_state``, every bag's seed drawn up front, members cloned,
-``predict_proba`` averaged into the columns of the classes each member
-saw). Where it departs from imbalanced-learn's ``Pipeline([sampler,
-classifier])`` per bag: the GP fits are made once, by one augmenter, and
-shared by every bag; only the cheap draws differ between bags.
+``check_random_state``, one seed per bag drawn from it in order, members
+cloned, ``warm_start`` to add bags, ``predict_proba`` averaged into the
+columns of the classes each member saw). Where it departs from
+imbalanced-learn's ``Pipeline([sampler, classifier])`` per bag: the GP fits
+are made once, by one augmenter, and shared by every bag; only the cheap
+draws differ between bags.
 """
 
 from __future__ import annotations
 
+import copy
 import inspect
+import json
 import warnings
+from dataclasses import dataclass
 from numbers import Integral
 
 import numpy as np
 from joblib import Parallel, delayed
-from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
+from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, _fit_context, clone
+from sklearn.frozen import FrozenEstimator
+from sklearn.pipeline import Pipeline
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, column_or_1d
+from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 
+from ._progress import progress_bar
+from ._validation import check_labels
 from .augmentation import DuplicateAugmenter, GPLightCurveAugmenter, plan_resample
 from .lightcurves import LightCurves, as_light_curves
 from .persistence import SaveLoadMixin
 
-__all__ = ["BaggingAugmentedEnsemble"]
+__all__ = ["BaggingAugmentedEnsemble", "BagPlan"]
 
 _MAX_INT = np.iinfo(np.int32).max
+
+
+def _derive(*words):
+    """An int32 seed from non-negative ints, independent for different words."""
+    state = np.random.SeedSequence([int(w) for w in words]).generate_state(1)
+    return int(state[0] >> 1)
 
 
 def _accepts_validation_data(estimator):
@@ -40,14 +54,37 @@ def _accepts_validation_data(estimator):
 
 
 def _seed_member(member, seed):
-    """Give every ``random_state`` parameter of a member a derived seed."""
-    keys = [
-        k for k in member.get_params(deep=True)
-        if k == "random_state" or k.endswith("__random_state")
-    ]
+    """Give every ``random_state`` parameter of a member a seed derived from the bag's.
+
+    ``None`` (or a ``RandomState``) is replaced by a draw from the bag's seed,
+    as scikit-learn's bagging does; an int the user set is combined with that
+    draw, so members of ensembles sharing their bags can still differ.
+    """
+    params = member.get_params(deep=True)
+    keys = sorted(k for k in params if k == "random_state" or k.endswith("__random_state"))
     rng = np.random.RandomState(seed)
-    member.set_params(**{k: int(rng.randint(_MAX_INT)) for k in sorted(keys)})
-    return member
+    seeds = {}
+    for key in keys:
+        drawn = int(rng.randint(_MAX_INT))
+        own = params[key]
+        is_int = isinstance(own, Integral) and not isinstance(own, bool)
+        seeds[key] = _derive(own, drawn) if is_int and own >= 0 else drawn
+    return member.set_params(**seeds)
+
+
+def _sample_weight_key(estimator):
+    """The fit keyword that takes per-curve weights, or None if it takes none."""
+    if isinstance(estimator, Pipeline):
+        name, last = estimator.steps[-1]
+        return f"{name}__sample_weight" if has_fit_parameter(last, "sample_weight") else None
+    return "sample_weight" if has_fit_parameter(estimator, "sample_weight") else None
+
+
+def _per_curve(value, n_curves):
+    """Whether a fit parameter holds one value per training curve (to be sliced per bag)."""
+    if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__len__"):
+        return False
+    return np.ndim(value) >= 1 and len(value) == n_curves
 
 
 def _fit_member(estimator, X, y, seed, validation_data, fit_params):
@@ -57,6 +94,42 @@ def _fit_member(estimator, X, y, seed, validation_data, fit_params):
     else:
         member.fit(X, y, **fit_params)
     return member
+
+
+@dataclass(frozen=True)
+class BagPlan:
+    """Which training curves make up one bag.
+
+    Attributes
+    ----------
+    index : int
+        The bag's number.
+    seed : int
+        The bag's seed (drawn from the ensemble's ``random_state``); the
+        undersampling, the prototypes, the synthetic draws and the member's
+        seeds all derive from it.
+    real : ndarray of int
+        Training rows of the real curves in the bag, class by class.
+    prototypes : ndarray of int
+        Training row of the prototype of every synthetic curve, in the
+        order the synthetics follow the real curves.
+    synthetic_counts : dict
+        Class -> number of synthetic curves (classes with none left out).
+    synthetic_seed : int
+        Seed of the bag's synthetic draws.
+    """
+
+    index: int
+    seed: int
+    real: np.ndarray
+    prototypes: np.ndarray
+    synthetic_counts: dict
+    synthetic_seed: int
+
+    @property
+    def rows(self):
+        """Training row behind every curve of the bag: the real ones, then each synthetic's prototype."""
+        return np.concatenate([self.real, self.prototypes])
 
 
 class BaggingAugmentedEnsemble(
@@ -77,28 +150,43 @@ class BaggingAugmentedEnsemble(
         Takes :class:`~vsaug.LightCurves` in ``fit`` and ``predict_proba``:
         a vsaug network, or a scikit-learn ``Pipeline`` of
         :class:`~vsaug.PeriodicFeatures` and a tabular model. Members whose
-        ``fit`` has a ``validation_data`` parameter receive the augmented
+        ``fit`` has a ``validation_data`` parameter receive the (augmented)
         validation set.
-    augmenter : GPLightCurveAugmenter, DuplicateAugmenter, "duplicate" or None, default=None
+    augmenter : augmenter, FrozenEstimator, "duplicate" or None, default=None
         Source of the synthetic curves. ``None`` means
         ``GPLightCurveAugmenter(n_jobs=n_jobs)``; ``"duplicate"`` tops up
-        with copies of random real curves (a cheap baseline). It is cloned
-        and fitted once, with ``sampling_strategy`` set to the classes that
-        need topping up.
+        with copies of random real curves (a cheap baseline). Any object
+        with ``fit`` and ``sample_batches`` is cloned and fitted once, with
+        ``sampling_strategy`` set to the classes that need topping up. An
+        augmenter already fitted on the same training curves and wrapped in
+        :class:`sklearn.frozen.FrozenEstimator` is used as it is (no GP fits
+        at all); its fits must cover every class this ensemble tops up.
     n_estimators : int, default=10
         Number of bags (members).
-    samples_per_class : int, default=1875
-        Size of every class in every bag.
+    samples_per_class : int or dict, default=1875
+        Size of every class in every bag; a dict gives every class its own
+        size (class -> int, every class of ``y`` listed).
+    warm_start : bool, default=False
+        When True, ``fit`` keeps the members already fitted and adds bags
+        up to ``n_estimators``, with the seeds a fit from scratch would
+        give them: fitting 3 bags and then 5 with ``warm_start=True`` gives
+        the ensemble one fit of 5 gives (with an int ``random_state``).
+        The data must be those of the first fit.
+    augment_validation : bool, default=True
+        Augment ``validation_data`` so every class has the size of the
+        largest (DESIGN 1.3). False passes it to the members as given (for
+        a validation set augmented once, as ``vsaug reproduce`` does).
     n_jobs : int, default=None
         Members fitted in parallel (joblib), and the default augmenter's
         workers. Results do not depend on it. Keras members should be
         trained with ``n_jobs=1``: TensorFlow already uses every core and
         does not share a process well.
     random_state : int, RandomState instance or None, default=None
-        Seeds the bags (undersampling, synthetics) and the members'
-        own ``random_state`` parameters.
+        Draws one seed per bag, in order (so bag ``i`` does not depend on
+        ``n_estimators``). A bag's seed drives its undersampling, its
+        synthetics and its member's ``random_state`` parameters.
     verbose : int, default=0
-        Progress messages.
+        Progress messages and a progress bar over the bags.
 
     Attributes
     ----------
@@ -108,9 +196,10 @@ class BaggingAugmentedEnsemble(
         For every bag, the indices of the real training curves it used.
     estimators_prototypes_ : list of ndarray of int
         For every bag, the prototype (training index) of each synthetic.
-    augmenter_ : fitted augmenter
+    augmenter_ : fitted augmenter or None
         Holds the GP fits shared by all bags (``None`` when no class needed
-        topping up).
+        topping up, or when ``augmenter`` was given frozen: its fits are
+        used from the parameter and not copied into the ensemble).
     n_synthetic_ : int
         Synthetic curves per bag.
 
@@ -132,9 +221,15 @@ class BaggingAugmentedEnsemble(
     (``benchmarks/bench_fast_model.py``), and 0.842 and 0.782 with
     ``error_model="empirical"`` in the CRTS run of ``docs/results``.
 
-    All synthetic curves of all bags are drawn up front in the main process
-    (each from its bag's seed), then the members are fitted in parallel;
-    memory therefore holds every bag's synthetics at once.
+    Fit parameters (``sample_weight`` and any ``**fit_params`` value with
+    one entry per training curve, e.g.
+    ``histgradientboostingclassifier__sample_weight``) are sliced to every
+    bag's rows; a synthetic curve gets its prototype's value. A plain
+    ``sample_weight`` goes to the final step of a ``Pipeline`` member.
+
+    All synthetic curves of the bags a ``fit`` adds are drawn up front in the
+    main process (each from its bag's seed), then the members are fitted in
+    parallel; memory therefore holds those bags' synthetics at once.
 
     Examples
     --------
@@ -148,16 +243,27 @@ class BaggingAugmentedEnsemble(
     >>> X, y = make_light_curves(120, classes=["RRab", "RRc", "DSct"], random_state=0)
     >>> fast = BaggingAugmentedEnsemble(
     ...     make_pipeline(PeriodicFeatures(), HistGradientBoostingClassifier(max_iter=20)),
-    ...     augmenter="duplicate", n_estimators=3, samples_per_class=40, random_state=0)
+    ...     augmenter="duplicate", n_estimators=2, samples_per_class=40,
+    ...     warm_start=True, random_state=0)
     >>> fast.fit(X, y).predict_proba(X[:2]).shape
     (2, 3)
+    >>> plan = fast.plan_bag(y, 0)
+    >>> len(plan.rows), sum(plan.synthetic_counts.values()) == fast.n_synthetic_
+    (120, True)
+
+    One more bag, the first two kept (as if ``n_estimators=3`` from the start):
+
+    >>> len(fast.set_params(n_estimators=3).fit(X, y).estimators_)
+    3
     """
 
     _parameter_constraints = {
         "estimator": [HasMethods(["fit", "predict_proba"])],
         "augmenter": [None, StrOptions({"duplicate"}), HasMethods(["fit", "sample_batches"])],
         "n_estimators": [Interval(Integral, 1, None, closed="left")],
-        "samples_per_class": [Interval(Integral, 1, None, closed="left")],
+        "samples_per_class": [Interval(Integral, 1, None, closed="left"), dict],
+        "warm_start": ["boolean"],
+        "augment_validation": ["boolean"],
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -170,6 +276,8 @@ class BaggingAugmentedEnsemble(
         augmenter=None,
         n_estimators=10,
         samples_per_class=1875,
+        warm_start=False,
+        augment_validation=True,
         n_jobs=None,
         random_state=None,
         verbose=0,
@@ -178,104 +286,247 @@ class BaggingAugmentedEnsemble(
         self.augmenter = augmenter
         self.n_estimators = n_estimators
         self.samples_per_class = samples_per_class
+        self.warm_start = warm_start
+        self.augment_validation = augment_validation
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
 
-    # ---------------------------------------------------------------- fitting
-    def _make_augmenter(self, strategy):
+    # ------------------------------------------------------------- planning
+    def _base_augmenter(self):
+        """An unfitted augmenter with the user's settings."""
         if self.augmenter is None:
-            base = GPLightCurveAugmenter(n_jobs=self.n_jobs, verbose=self.verbose)
-        elif isinstance(self.augmenter, str):
-            base = DuplicateAugmenter()
-        else:
-            base = clone(self.augmenter)
-        return base.set_params(sampling_strategy=strategy)
+            return GPLightCurveAugmenter(n_jobs=self.n_jobs, verbose=self.verbose)
+        if isinstance(self.augmenter, str):
+            return DuplicateAugmenter()
+        if isinstance(self.augmenter, FrozenEstimator):
+            return clone(self.augmenter.estimator)
+        return clone(self.augmenter)
 
-    def _plan_bags(self, y, seeds):
-        """Real indices and synthetic prototypes of every bag."""
-        targets = dict.fromkeys(self.classes_, self.samples_per_class)
-        plans = [plan_resample(y, targets, np.random.default_rng(seed)) for seed in seeds]
-        return [real for real, _ in plans], [proto for _, proto in plans]
+    def _targets(self, classes):
+        """Class -> size in every bag, in the order of ``classes``."""
+        spc = self.samples_per_class
+        if not isinstance(spc, dict):
+            return {c: int(spc) for c in classes}
+        missing = [c for c in classes if c not in spc]
+        if missing:
+            raise ValueError(
+                f"samples_per_class has no size for class(es) {missing}; give every class "
+                "of y a size, or an int for all"
+            )
+        bad = {c: n for c, n in spc.items() if not isinstance(n, Integral) or n < 1}
+        if bad:
+            raise ValueError(f"samples_per_class sizes must be positive ints; got {bad}")
+        return {c: int(spc[c]) for c in classes}
 
-    def _augment_validation(self, validation_data, seed):
+    def _seeds(self, n):
+        """The first ``n`` bag seeds, without consuming a RandomState the user passed."""
+        random_state = self.random_state
+        if isinstance(random_state, np.random.RandomState):
+            random_state = copy.deepcopy(random_state)
+        return check_random_state(random_state).randint(_MAX_INT, size=n)
+
+    @staticmethod
+    def _plan(y, targets, index, seed):
+        rng = np.random.default_rng(int(seed))
+        real, prototypes = plan_resample(y, targets, rng)
+        classes, counts = np.unique(y[prototypes], return_counts=True)
+        return BagPlan(index=index, seed=int(seed), real=real, prototypes=prototypes,
+                       synthetic_counts=dict(zip(classes.tolist(), counts.tolist())),
+                       synthetic_seed=int(rng.integers(_MAX_INT)))
+
+    def plan_bag(self, y, i):
+        """The plan of bag ``i`` for training labels ``y``, without fitting anything.
+
+        With an int ``random_state`` it is the plan ``fit(X, y)`` uses for
+        bag ``i`` (whatever ``n_estimators`` is); a fitted ensemble's
+        ``estimators_samples_`` and ``estimators_prototypes_`` hold the
+        plans it used in any case.
+
+        Parameters
+        ----------
+        y : array-like of shape (n_curves,)
+            The training labels.
+        i : int
+            The bag, from 0.
+
+        Returns
+        -------
+        BagPlan
+            The real rows, each synthetic's prototype row, the synthetic
+            count per class and the seeds.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.dummy import DummyClassifier
+        >>> from vsaug import BaggingAugmentedEnsemble
+        >>> y = np.array(["Ecl"] * 8 + ["DSct"] * 2)
+        >>> ens = BaggingAugmentedEnsemble(DummyClassifier(), samples_per_class=4,
+        ...                                random_state=0)
+        >>> plan = ens.plan_bag(y, 1)
+        >>> plan.synthetic_counts, len(plan.real), y[plan.rows].tolist().count("Ecl")
+        ({'DSct': 2}, 6, 4)
+        """
+        if not isinstance(i, Integral) or i < 0:
+            raise ValueError(f"i must be a bag number (a non-negative int); got {i!r}")
+        y = check_labels(y, estimator=type(self).__name__)
+        classes, y_index = np.unique(y, return_inverse=True)
+        return self._plan(classes[y_index], self._targets(classes), int(i),
+                          self._seeds(int(i) + 1)[-1])
+
+    # ---------------------------------------------------------------- fitting
+    def _start(self, X, y, targets):
+        """Reset for a fresh fit or check that a warm start continues the same data."""
+        counts = {c: int(np.sum(y == c)) for c in self.classes_}
+        # A string, so that it survives any model file format unchanged.
+        signature = json.dumps([len(X), [[str(c), n] for c, n in counts.items()],
+                                [[str(c), n] for c, n in targets.items()]])
+        if self.warm_start and hasattr(self, "estimators_"):
+            if signature != getattr(self, "_fit_signature", None):
+                raise ValueError(
+                    "warm_start=True adds bags for the data and samples_per_class of the "
+                    "first fit; these differ (curves, class counts or bag sizes). Set "
+                    "warm_start=False to fit a new ensemble"
+                )
+            return counts
+        self.estimators_, self.estimators_samples_, self.estimators_prototypes_ = [], [], []
+        self.augmenter_ = None
+        self._fit_signature = signature
+        return counts
+
+    def _sampler(self, X, y, small, counts):
+        """The fitted augmenter the new bags draw from (fitted here once per ensemble)."""
+        if isinstance(self.augmenter, FrozenEstimator):
+            return self.augmenter  # the user's fits; augmenter_ stays None
+        if self.augmenter_ is None:
+            self._log(f"fitting the augmenter on {sum(counts[c] for c in small)} prototypes")
+            self.augmenter_ = self._base_augmenter().set_params(sampling_strategy=small).fit(X, y)
+        return self.augmenter_
+
+    def _validation(self, validation_data, seed):
+        if validation_data is None:
+            return None
+        if not _accepts_validation_data(self.estimator):
+            warnings.warn(
+                f"{type(self.estimator).__name__}.fit has no validation_data "
+                "parameter; validation_data is ignored",
+                UserWarning,
+                stacklevel=3,
+            )
+            return None
         X_val, y_val = validation_data
         X_val = as_light_curves(X_val)
-        y_val = column_or_1d(np.asarray(y_val))
-        augmenter = self._make_augmenter("not majority").set_params(random_state=seed)
+        y_val = check_labels(y_val, len(X_val), estimator=f"{type(self).__name__} validation_data")
+        if not self.augment_validation:
+            return X_val, y_val
+        self._log("augmenting the validation set")
+        augmenter = self._base_augmenter().set_params(sampling_strategy="not majority",
+                                                      random_state=seed)
         return augmenter.fit_resample(X_val, y_val)
 
-    def fit(self, X, y, validation_data=None, **fit_params):
-        """Build the bags and fit one member on each.
+    def _bag_fit_params(self, plan, n_curves, sample_weight, fit_params):
+        """Fit parameters of one member: per-curve values sliced to the bag's rows."""
+        rows = plan.rows
+        params = {k: (np.asarray(v)[rows] if _per_curve(v, n_curves) else v)
+                  for k, v in fit_params.items()}
+        if sample_weight is not None:
+            params[_sample_weight_key(self.estimator)] = sample_weight[rows]
+        return params
+
+    def _check_sample_weight(self, sample_weight, n_curves):
+        if sample_weight is None:
+            return None
+        if _sample_weight_key(self.estimator) is None:
+            raise TypeError(
+                f"{type(self.estimator).__name__}.fit takes no sample_weight (for a Pipeline: "
+                "its final step); drop sample_weight or use a member that accepts it"
+            )
+        weights = np.asarray(sample_weight, dtype=np.float64)
+        if weights.shape != (n_curves,) or not np.isfinite(weights).all() or (weights < 0).any():
+            raise ValueError(
+                f"sample_weight must hold {n_curves} finite non-negative weights, one per "
+                f"light curve; got shape {weights.shape}"
+            )
+        return weights
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y, validation_data=None, *, sample_weight=None, **fit_params):
+        """Build the bags and fit one member on each (the new bags only, on a warm start).
 
         Parameters
         ----------
         X : LightCurves or convertible, n_curves curves
         y : array-like of shape (n_curves,)
+            At least two classes.
         validation_data : tuple (X_val, y_val), optional
-            GP-augmented so that every class has the size of the largest
-            (DESIGN 1.3) and passed to members whose ``fit`` accepts
-            ``validation_data``; ignored with a warning otherwise.
+            Augmented so that every class has the size of the largest
+            (unless ``augment_validation=False``) and passed to members
+            whose ``fit`` accepts ``validation_data``; ignored with a
+            warning otherwise.
+        sample_weight : array-like of shape (n_curves,), optional
+            Weights of the training curves, sliced to every bag (a
+            synthetic curve weighs what its prototype weighs).
         **fit_params
-            Passed to every member's ``fit``.
+            Passed to every member's ``fit``; values with one entry per
+            training curve are sliced to the bag's rows like
+            ``sample_weight``.
 
         Returns
         -------
         self
         """
-        self._validate_params()
         X = as_light_curves(X)
-        y = column_or_1d(np.asarray(y), warn=True)
-        if y.shape[0] != len(X):
-            raise ValueError(f"X has {len(X)} light curves but y has {y.shape[0]} labels")
+        y = check_labels(y, len(X), min_classes=2, estimator=type(self).__name__)
+        weights = self._check_sample_weight(sample_weight, len(X))
         self.classes_, y_index = np.unique(y, return_inverse=True)
         y = self.classes_[y_index]
-        rs = check_random_state(self.random_state)
-        bag_seeds = rs.randint(_MAX_INT, size=self.n_estimators)
-        synth_seeds = rs.randint(_MAX_INT, size=self.n_estimators)
-        validation_seed = int(rs.randint(_MAX_INT))
-
-        counts = {c: int(np.sum(y == c)) for c in self.classes_}
-        small = {c: self.samples_per_class for c, n in counts.items() if n < self.samples_per_class}
-        self.estimators_samples_, self.estimators_prototypes_ = self._plan_bags(y, bag_seeds)
-        self.n_synthetic_ = int(sum(self.samples_per_class - counts[c] for c in small))
-        self.augmenter_ = None
-        synthetic = [None] * self.n_estimators
-        if small:
-            self._log(f"fitting the augmenter on {sum(counts[c] for c in small)} prototypes")
-            self.augmenter_ = self._make_augmenter(small).fit(X, y)
-            self._log(f"drawing {self.n_synthetic_} synthetics per bag, {self.n_estimators} bags")
-            synthetic = self.augmenter_.sample_batches(
-                self.estimators_prototypes_, list(synth_seeds)
+        targets = self._targets(self.classes_)
+        counts = self._start(X, y, targets)
+        n_done = len(self.estimators_)
+        if self.n_estimators < n_done:
+            raise ValueError(
+                f"n_estimators={self.n_estimators} must be larger or equal to "
+                f"len(estimators_)={n_done} when warm_start==True"
             )
+        if self.n_estimators == n_done:
+            warnings.warn("Warm-start fitting without increasing n_estimators does not fit "
+                          "new bags.", UserWarning, stacklevel=2)
+            return self
 
-        validation = None
-        if validation_data is not None:
-            if _accepts_validation_data(self.estimator):
-                self._log("augmenting the validation set")
-                validation = self._augment_validation(validation_data, validation_seed)
-            else:
-                warnings.warn(
-                    f"{type(self.estimator).__name__}.fit has no validation_data "
-                    "parameter; validation_data is ignored",
-                    UserWarning,
-                    stacklevel=2,
-                )
+        seeds = self._seeds(self.n_estimators)
+        plans = [self._plan(y, targets, i, seeds[i]) for i in range(n_done, self.n_estimators)]
+        small = {c: t for c, t in targets.items() if counts[c] < t}
+        self.n_synthetic_ = int(sum(t - counts[c] for c, t in small.items()))
+        synthetic = [None] * len(plans)
+        if small:
+            sampler = self._sampler(X, y, small, counts)
+            self._log(f"drawing {self.n_synthetic_} synthetics per bag, {len(plans)} bags")
+            synthetic = sampler.sample_batches(
+                [p.prototypes for p in plans], [p.synthetic_seed for p in plans])
+        validation = self._validation(validation_data, _derive(seeds[0], 1))
 
         def bags():
-            for b in range(self.n_estimators):
-                real = X.take(self.estimators_samples_[b])
-                y_bag = y[self.estimators_samples_[b]]
-                if synthetic[b] is not None and len(synthetic[b]):
-                    real = LightCurves.concatenate([real, synthetic[b]])
-                    y_bag = np.concatenate([y_bag, y[self.estimators_prototypes_[b]]])
-                yield real, y_bag
+            for plan, synth in zip(plans, synthetic):
+                X_bag, y_bag = X.take(plan.real), y[plan.real]
+                if synth is not None and len(synth):
+                    X_bag = LightCurves.concatenate([X_bag, synth])
+                    y_bag = np.concatenate([y_bag, y[plan.prototypes]])
+                yield X_bag, y_bag, plan
 
-        parallel = Parallel(n_jobs=self.n_jobs, verbose=self.verbose)
-        self.estimators_ = parallel(
-            delayed(_fit_member)(self.estimator, Xb, yb, int(seed), validation, fit_params)
-            for (Xb, yb), seed in zip(bags(), bag_seeds)
+        parallel = Parallel(n_jobs=self.n_jobs, return_as="generator")
+        fitted = parallel(
+            delayed(_fit_member)(self.estimator, X_bag, y_bag, plan.seed, validation,
+                                 self._bag_fit_params(plan, len(X), weights, fit_params))
+            for X_bag, y_bag, plan in bags()
         )
+        with progress_bar(len(plans), desc="BaggingAugmentedEnsemble: bags", unit="bag",
+                          verbose=self.verbose) as bar:
+            for plan, member in zip(plans, fitted):
+                self.estimators_.append(member)
+                self.estimators_samples_.append(plan.real)
+                self.estimators_prototypes_.append(plan.prototypes)
+                bar.update(1)
         return self
 
     def _log(self, message):
@@ -283,6 +534,44 @@ class BaggingAugmentedEnsemble(
             print(f"[BaggingAugmentedEnsemble] {message}", flush=True)
 
     # ------------------------------------------------------------- predicting
+    def _member_proba(self, member, X):
+        """One member's probabilities in the columns of ``classes_`` (0 for classes it never saw)."""
+        proba = np.zeros((len(X), self.classes_.size))
+        proba[:, np.searchsorted(self.classes_, member.classes_)] = member.predict_proba(X)
+        return proba
+
+    def predict_member_proba(self, X, members=None):
+        """Every member's class probabilities, in the columns of ``classes_``.
+
+        Parameters
+        ----------
+        X : LightCurves or convertible, n_curves curves
+        members : sequence of int, optional
+            Only these members (bag numbers), in this order; default all.
+
+        Returns
+        -------
+        ndarray of shape (n_members, n_curves, n_classes)
+            Entry ``k`` is the member fitted on bag ``members[k]`` (bag ``k``
+            by default); a member that saw only some classes has zeros in
+            the others' columns.
+
+        Examples
+        --------
+        >>> from sklearn.dummy import DummyClassifier
+        >>> from vsaug import BaggingAugmentedEnsemble
+        >>> from vsaug.datasets import make_light_curves
+        >>> X, y = make_light_curves(60, classes=["RRab", "Ecl"], random_state=0)
+        >>> ens = BaggingAugmentedEnsemble(DummyClassifier(), augmenter="duplicate",
+        ...                                n_estimators=2, samples_per_class=20).fit(X, y)
+        >>> ens.predict_member_proba(X[:5]).shape
+        (2, 5, 2)
+        """
+        check_is_fitted(self, "estimators_")
+        X = as_light_curves(X)
+        chosen = range(len(self.estimators_)) if members is None else members
+        return np.stack([self._member_proba(self.estimators_[k], X) for k in chosen])
+
     def predict_proba(self, X):
         """Mean of the members' class probabilities.
 
@@ -300,17 +589,21 @@ class BaggingAugmentedEnsemble(
         X = as_light_curves(X)
         proba = np.zeros((len(X), self.classes_.size))
         for member in self.estimators_:
-            columns = np.searchsorted(self.classes_, member.classes_)
-            proba[:, columns] += member.predict_proba(X)
+            proba += self._member_proba(member, X)
         return proba / len(self.estimators_)
 
     def predict(self, X):
         """Class with the highest mean probability.
 
+        Parameters
+        ----------
+        X : LightCurves or convertible, n_curves curves
+
         Returns
         -------
         ndarray of shape (n_curves,)
         """
+        check_is_fitted(self, "estimators_")
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
     def __sklearn_tags__(self):

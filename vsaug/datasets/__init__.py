@@ -1,8 +1,11 @@
-"""Light-curve data sets: the CRTS reader and a synthetic CRTS-like generator.
+"""Light-curve data sets: survey readers, the CRTS writer and a synthetic CRTS-like generator.
 
-Both return ``(X, y)``: ``X`` a :class:`~vsaug.LightCurves` with per-star
-scalars (``period``, ``amplitude``, ...) in ``X.meta`` and every curve sorted
-by time, ``y`` an object array of class labels.
+:func:`read_survey` reads a survey folder by format name (``"crts"`` first;
+:func:`register_survey_reader` adds others); :func:`load_crts` is the CRTS
+reader itself and :func:`write_crts_folder` its inverse. Readers return
+``(X, y)``: ``X`` a :class:`~vsaug.LightCurves` with per-star scalars
+(``period``, ``amplitude``, ...) in ``X.meta`` and every curve sorted by
+time, ``y`` an object array of class labels.
 
 Examples
 --------
@@ -14,6 +17,7 @@ Examples
 
 from ._crts import CRTS_CLASS_COUNTS, CRTS_CLASSES, load_crts
 from ._select import subsample_classes
+from ._survey import SURVEY_READERS, read_survey, register_survey_reader, write_crts_folder
 from ._synthetic import make_light_curves
 
 __all__ = [
@@ -21,5 +25,9 @@ __all__ = [
     "CRTS_CLASS_COUNTS",
     "load_crts",
     "make_light_curves",
+    "read_survey",
+    "register_survey_reader",
+    "SURVEY_READERS",
     "subsample_classes",
+    "write_crts_folder",
 ]

@@ -223,3 +223,54 @@ def test_learning_rate_schedule_reaches_the_runner(monkeypatch):
     assert seen["error_model"] == "nightly" and seen["cadence_subset"] == "nights"
     with pytest.raises(SystemExit):
         build_parser().parse_args(["reproduce", "--learning-rate-schedule", "step"])
+
+
+# ------------------------------------------------- failures: one line, exit 1
+def test_fit_checks_the_output_folder_before_training(folder, tmp_path, monkeypatch, capsys):
+    def never(*args, **kwargs):
+        raise AssertionError("trained although --out cannot be written")
+
+    monkeypatch.setattr(ex, "make_model", never)
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    assert main(["fit", "--data", str(folder), "--out", str(blocker / "m.vsaug"), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("vsaug fit: error: ") and str(blocker) in err
+    assert main(["fit", "--data", str(folder), "--out", str(tmp_path), "--quiet"]) == 1
+    assert "is a folder; give a file name" in capsys.readouterr().err
+
+
+def test_full_disk_while_saving_keeps_the_old_model(folder, tmp_path, monkeypatch, capsys):
+    from sklearn.dummy import DummyClassifier
+
+    import vsaug.persistence as persistence
+
+    out = tmp_path / "m.vsaug"
+    out.write_bytes(b"the old model")
+
+    def full_disk(estimator, path, manifest):
+        with open(path, "wb") as f:
+            f.write(b"half a")
+        raise OSError(28, "No space left on device", str(path))
+
+    monkeypatch.setattr(ex, "make_model", lambda *a, **k: DummyClassifier())
+    monkeypatch.setattr(persistence, "write_model", full_disk)
+    assert main(["fit", "--data", str(folder), "--out", str(out), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "No space left on device; free some disk space" in err and "Traceback" not in err
+    assert out.read_bytes() == b"the old model"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.vsaug"]
+
+
+@pytest.mark.parametrize("content", [b"PK\x03\x04 truncated zip", b"\x80\x04not really"])
+def test_damaged_or_unsafe_model_file_gives_one_line(folder, tmp_path, capsys, content):
+    bad = tmp_path / "bad.vsaug"
+    bad.write_bytes(content)
+    assert main(["predict", "--model", str(bad), "--data", str(folder),
+                 "--out", str(tmp_path / "p.csv")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err and str(bad) in err
+    assert "not a vsaug model file" in err
+    assert main(["-v", "evaluate", "--model", str(bad), "--data", str(folder)]) == 1
+    assert "Traceback" in capsys.readouterr().err

@@ -116,6 +116,23 @@ def test_load_warns_and_drops_placeholder_dates(tmp_path):
     assert X.time.min() > 0
 
 
+@pytest.mark.parametrize("n_bad", [7, 4])  # all of star 1's points, or all but 4 (< MIN_POINTS)
+def test_load_drops_a_star_emptied_by_placeholder_dates_without_swapping(tmp_path, n_bad):
+    catalog, obs = _write_crts(tmp_path)
+    star = catalog["id"][1]
+    rows = np.flatnonzero(obs["id"].to_numpy() == star)[:n_bad]
+    obs.loc[rows, "mjd"] = -2409998.5
+    obs.to_parquet(tmp_path / "lightcurves.parquet")
+    with pytest.warns(UserWarning, match=rf"dropped 1 star.*id {star} \(SSS_J{star}"):
+        X, y = load_crts(tmp_path)
+    kept = catalog[catalog["id"] != star].reset_index(drop=True)
+    assert X.meta["id"].tolist() == kept["id"].tolist()
+    assert y.tolist() == kept["class"].tolist()
+    for i, sid in enumerate(kept["id"]):  # every curve is its own star's, not a neighbour's
+        np.testing.assert_array_equal(np.sort(X[i].time),
+                                      np.sort(obs.loc[obs["id"] == sid, "mjd"].to_numpy()))
+
+
 @needs_crts
 def test_load_real_crts():
     with pytest.warns(UserWarning, match="non-positive MJD"):

@@ -239,3 +239,132 @@ def test_passes_through_cross_val_score_and_grid_search():
     search = GridSearchCV(MeanMagClassifier(), {"shift": [0.0, 100.0]}, cv=3).fit(X, y)
     assert search.best_params_ == {"shift": 0.0}
     assert search.score(X, y) == 1.0
+
+
+# ------------------------------------------- validation where data enter
+def test_bools_are_not_indices():
+    X = make_set()
+    for key in (True, False, np.True_, np.False_, np.array(True)):
+        with pytest.raises(TypeError, match="cannot index LightCurves with the bool"):
+            X[key]
+
+
+def test_edited_arrays_are_caught_at_entry_with_the_constructors_message():
+    X = make_set()
+    X.mag[8] = np.nan  # curve 1 (id 101)
+    with pytest.raises(ValueError, match=r"^star 1 \(id=101\): non-finite mag value; remove"):
+        as_light_curves(X)
+    X = make_set()
+    X.err[-1] = -0.1
+    with pytest.raises(ValueError, match=r"^star 3 \(id=103\): error <= 0; every point"):
+        as_light_curves(X)
+    X = make_set()
+    X.time[0] = 1e308
+    X.time[1] = 1e308  # finite, but the sum overflows: must not be taken for inf
+    assert as_light_curves(X) is X
+    X.time[2] = np.inf
+    with pytest.raises(ValueError, match="star 0 .*non-finite time value"):
+        as_light_curves(X)
+    X = make_set()
+    X.offsets[1] = 3  # a curve of 3 points
+    with pytest.raises(ValueError, match=r"star 0 \(id=100\) has 3 points, fewer than the minimum"):
+        as_light_curves(X)
+    X.offsets[1] = 99
+    with pytest.raises(ValueError, match="offsets must be non-decreasing"):
+        as_light_curves(X)
+
+
+def test_with_points_validates_replaced_arrays():
+    X = make_set()
+    with pytest.raises(ValueError, match=r"star 2 \(id=102\): non-finite err value"):
+        X.with_points(err=np.where(np.arange(X.n_points) == 14, np.inf, X.err))
+    assert X.with_points(meta=X.meta.assign(period=2.0)).meta["period"].eq(2.0).all()
+
+
+def _fast_member():
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.pipeline import make_pipeline
+
+    from vsaug import PeriodicFeatures
+
+    return make_pipeline(PeriodicFeatures(n_harmonics=2), HistGradientBoostingClassifier(max_iter=3))
+
+
+def _entry_points():
+    """(name, call(X, y)) for the public entry points; fitted ones are fitted on clean data."""
+    from vsaug import (BaggingAugmentedEnsemble, GPLightCurveAugmenter, LightCurveCleaner,
+                       PeriodFinder, PeriodicFeatures)
+    from vsaug.augmentation import DuplicateAugmenter
+    from vsaug.datasets import make_light_curves
+
+    X, y = make_light_curves(24, classes=["RRab", "Ecl"], n_points=(20, 30), random_state=0)
+    features = PeriodicFeatures().fit(X)
+    cleaner = LightCurveCleaner().fit(X)
+    finder = PeriodFinder().fit(X)
+    ensemble = BaggingAugmentedEnsemble(_fast_member(), augmenter=DuplicateAugmenter(),
+                                        n_estimators=1, samples_per_class=12, random_state=0)
+    ensemble.fit(X, y)
+    return X, y, {
+        "PeriodicFeatures.fit": lambda X, y: PeriodicFeatures().fit(X, y),
+        "PeriodicFeatures.transform": lambda X, y: features.transform(X),
+        "LightCurveCleaner.fit": lambda X, y: LightCurveCleaner().fit(X),
+        "LightCurveCleaner.transform": lambda X, y: cleaner.transform(X),
+        "PeriodFinder.fit": lambda X, y: PeriodFinder().fit(X),
+        "PeriodFinder.transform": lambda X, y: finder.transform(X),
+        "GPLightCurveAugmenter.fit_resample":
+            lambda X, y: GPLightCurveAugmenter(random_state=0).fit_resample(X, y),
+        "DuplicateAugmenter.fit_resample": lambda X, y: DuplicateAugmenter().fit_resample(X, y),
+        "BaggingAugmentedEnsemble.fit": lambda X, y: clone_fit(ensemble, X, y),
+        "BaggingAugmentedEnsemble.predict_proba": lambda X, y: ensemble.predict_proba(X),
+    }
+
+
+def clone_fit(estimator, X, y):
+    from sklearn.base import clone
+
+    return clone(estimator).fit(X, y)
+
+
+def _break(X, kind):
+    """A copy of ``X`` spoilt the way a user's edit could spoil it; curve 2 is the bad one."""
+    X = X.copy()
+    point = X.offsets[2] + 1
+    if kind == "nan mag":
+        X.mag[point] = np.nan
+    elif kind == "inf time":
+        X.time[point] = np.inf
+    elif kind == "-inf err":
+        X.err[point] = -np.inf
+    elif kind == "err = 0":
+        X.err[point] = 0.0
+    elif kind == "err < 0":
+        X.err[point] = -0.05
+    elif kind == "3 points":
+        keep = np.ones(X.n_points, bool)
+        keep[X.offsets[2] + 3 : X.offsets[3]] = False
+        X = X.select_points(keep, validate=False)
+    return X
+
+
+BAD_KINDS = {
+    "nan mag": r"star 2 \(id=2\): non-finite mag value",
+    "inf time": r"star 2 \(id=2\): non-finite time value",
+    "-inf err": r"star 2 \(id=2\): non-finite err value",
+    "err = 0": r"star 2 \(id=2\): error <= 0",
+    "err < 0": r"star 2 \(id=2\): error <= 0",
+    "3 points": r"star 2 \(id=2\) has 3 points, fewer than the minimum of 5",
+}
+
+
+@pytest.fixture(scope="module")
+def entry_points():
+    return _entry_points()
+
+
+@pytest.mark.parametrize("kind", BAD_KINDS)
+def test_every_entry_point_refuses_spoilt_arrays(entry_points, kind):
+    X, y, calls = entry_points
+    bad = _break(X, kind)
+    for name, call in calls.items():
+        with pytest.raises(ValueError, match=BAD_KINDS[kind]):
+            call(bad, y)

@@ -22,10 +22,14 @@ vsaug 0.1.0
 from __future__ import annotations
 
 import argparse
+import errno
 import os
+import pickle
 import shlex
 import sys
 import time
+import traceback
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -219,10 +223,22 @@ def _print_results(args, results):
                    f"macro F1 {test['macro_f1']:.3f}")
 
 
+def _check_writable(path):
+    """Fail now, not after hours of training, if ``path`` cannot be written."""
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "is a folder", str(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    probe = path.with_name(f".{path.name}.probe{os.getpid()}")
+    probe.write_bytes(b"")  # os.access says yes to root on read-only mounts: really try
+    probe.unlink()
+
+
 def _cmd_fit(args, command):
     from .experiments import make_model
     from .persistence import save
 
+    _check_writable(args.out)
     X, y = _read_folder(args.data, labelled=True)
     _say(args, f"fitting a {args.model} model ({args.profile} profile) on {len(X)} stars")
     model = make_model(args.model, args.profile, n_bags=args.n_bags,
@@ -233,7 +249,7 @@ def _cmd_fit(args, command):
                        verbose=0 if args.quiet else 1)
     started = time.perf_counter()
     model.fit(X, y)
-    save(model, args.out)
+    save(model, args.out)  # atomic: a failed write leaves any old model file intact
     _say(args, f"saved {args.out} after {time.perf_counter() - started:.1f} s; "
                f"classes: {', '.join(map(str, model.classes_))}")
     return 0
@@ -310,6 +326,31 @@ _COMMANDS = {
 }
 
 
+_OS_HINTS = {
+    errno.ENOSPC: "free some disk space or write somewhere else",
+    errno.EDQUOT: "free some disk space or write somewhere else",
+    errno.EACCES: "choose a folder you may write to, or fix its permissions",
+    errno.EPERM: "choose a folder you may write to, or fix its permissions",
+    errno.EROFS: "the file system is read-only: write somewhere else",
+    errno.ENOENT: "check the path",
+    errno.ENOTDIR: "a part of the path is a file, not a folder: check the path",
+    errno.EISDIR: "give a file name (such as model.vsaug), not a folder",
+}
+
+
+def _error_line(exc):
+    """One line that names the file and says what to do."""
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f"{exc.filename}: " if exc.filename else ""
+        hint = _OS_HINTS.get(exc.errno, "check the path and try again")
+        text = f"{where}{exc.strerror}; {hint}"
+    else:
+        text = str(exc) or type(exc).__name__
+        if isinstance(exc, (EOFError, pickle.UnpicklingError, zipfile.BadZipFile)):
+            text = f"a file is damaged ({text}); delete it and run again"
+    return " ".join(text.split())
+
+
 def main(argv=None):
     """Run the ``vsaug`` command.
 
@@ -321,19 +362,27 @@ def main(argv=None):
     Returns
     -------
     int
-        The exit status: 0 on success, 1 when the work failed on bad input
-        (the message goes to stderr). Usage errors exit with status 2.
+        The exit status: 0 on success, 1 when the work failed on bad input,
+        a damaged or unsafe file, or a failed read or write (full disk,
+        read-only folder, missing permission): one line naming the file and
+        what to do goes to stderr, and ``vsaug -v COMMAND`` adds the
+        traceback. Usage errors exit with status 2.
     """
     argv = sys.argv[1:] if argv is None else list(argv)
     # TensorFlow's C++ start-up chatter would bury the command's own output.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    parser.add_argument("-v", "--verbose", dest="traceback", action="store_true",
+                        help="show the full traceback when a command fails")
+    args = parser.parse_args(argv)
     args.quiet = getattr(args, "quiet", False)
     command = "vsaug " + shlex.join(argv)
     try:
         return _COMMANDS[args.command](args, command)
-    except (FileNotFoundError, ValueError) as exc:
-        print(f"vsaug {args.command}: error: {exc}", file=sys.stderr)
+    except (OSError, ValueError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile) as exc:
+        if args.traceback or getattr(args, "verbose", False):
+            traceback.print_exc()
+        print(f"vsaug {args.command}: error: {_error_line(exc)}", file=sys.stderr)
         return 1
 
 

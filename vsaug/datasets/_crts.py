@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..lightcurves import LightCurves
+from ..lightcurves import MIN_POINTS, LightCurves
 
 __all__ = ["CRTS_CLASSES", "CRTS_CLASS_COUNTS", "CRTS_COLUMNS", "load_crts"]
 
@@ -144,7 +144,10 @@ def load_crts(path="../shared/crts", *, classes=None):
     Warns
     -----
     UserWarning
-        When observations with a non-positive (placeholder) MJD are dropped.
+        When observations with a non-positive (placeholder) MJD are dropped,
+        and, naming them, when stars are dropped because fewer than
+        ``MIN_POINTS`` observations remain (every other star keeps its
+        catalogue row: the loader checks each returned id against it).
 
     Notes
     -----
@@ -170,10 +173,34 @@ def load_crts(path="../shared/crts", *, classes=None):
     catalog = _read_catalog(files["catalog.csv"], classes)
     obs = _read_observations(files["lightcurves.parquet"], catalog, classes is None)
     obs = _drop_invalid_times(obs, files["lightcurves.parquet"].name)
+    catalog, obs = _drop_short_stars(catalog, obs)
     X = LightCurves.from_long(obs, meta=catalog)
     # from_long orders curves by first appearance; put them in catalogue order.
     position = pd.Index(X.meta["id"]).get_indexer(catalog["id"])
+    if (position < 0).any():  # get_indexer's -1 would silently take the last star
+        raise RuntimeError(f"load_crts lost star id {catalog['id'].iloc[np.argmin(position)]}")
     X = X.take(position)
     X.meta = X.meta.reset_index(drop=True)[list(catalog.columns)]
+    if not np.array_equal(X.meta["id"].to_numpy(), catalog["id"].to_numpy()):
+        raise RuntimeError("load_crts returned curves out of catalogue order; please report it")
     y = X.meta["class"].to_numpy(dtype=object)
     return X, y
+
+
+def _drop_short_stars(catalog, obs):
+    """Drop catalogued stars left with fewer than MIN_POINTS observations, naming them."""
+    counts = obs["id"].value_counts().reindex(catalog["id"], fill_value=0).to_numpy()
+    short = counts < MIN_POINTS
+    if short.any():
+        names = [f"id {i} ({n}, {c} point(s))" for i, n, c in
+                 zip(catalog["id"][short], catalog["name"][short], counts[short])]
+        warnings.warn(
+            f"dropped {short.sum()} star(s) left with fewer than {MIN_POINTS} observations "
+            f"after removing placeholder dates: {', '.join(names[:10])}"
+            + (" ..." if len(names) > 10 else ""),
+            UserWarning,
+            stacklevel=3,
+        )
+        obs = obs[~obs["id"].isin(catalog["id"][short])]
+        catalog = catalog[~short].reset_index(drop=True)
+    return catalog, obs

@@ -87,8 +87,12 @@ def probabilities(folder, model_file, tmp_path_factory):
 
 def test_predict_writes_probabilities_per_star(folder, probabilities):
     catalog = pd.read_csv(folder / "catalog.csv")
-    assert list(probabilities.columns) == ["id", "DSct", "Ecl", "RRab"]
+    assert list(probabilities.columns[:5]) == ["id", "predicted_class", "DSct", "Ecl", "RRab"]
     np.testing.assert_array_equal(probabilities["id"], catalog["id"])
+    classes = np.array(["DSct", "Ecl", "RRab"])
+    np.testing.assert_array_equal(probabilities["predicted_class"],
+                                  classes[probabilities[classes].to_numpy().argmax(axis=1)])
+    assert probabilities["reason"].isna().all()
     np.testing.assert_allclose(probabilities[["DSct", "Ecl", "RRab"]].sum(axis=1), 1.0)
     assert probabilities[["DSct", "Ecl", "RRab"]].to_numpy().min() >= 0
 

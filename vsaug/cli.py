@@ -145,14 +145,42 @@ def build_parser():
     _add_sizes(fit)
     _add_common(fit)
 
-    predict = sub.add_parser("predict", help="write class probabilities of every star as CSV",
-                             description="Predict class probabilities for every star of a folder "
-                                         "(labels not needed) and write them as CSV: an id "
-                                         "column and one column per class.")
+    predict = sub.add_parser(
+        "predict", help="classify every star of a catalogue, streamed chunk by chunk",
+        description="Classify every star of a long observation table (one row per "
+                    "observation: a Parquet file, a folder of Parquet files, or CSV) or of a "
+                    "folder in the CRTS layout, chunk by chunk with bounded memory. Periods "
+                    "come from --catalog / --period or are searched. Writes one row per star: "
+                    "id, predicted_class, one probability column per class, period, "
+                    "period_source, period_fap, n_points, n_valid and reason (why a star "
+                    "could not be classified). An interrupted run resumes where it stopped.")
     predict.add_argument("--model", required=True, help="a file written by vsaug fit")
-    predict.add_argument("--data", required=True, help="folder with catalog.csv and lightcurves.parquet")
+    predict.add_argument("--data", required=True,
+                         help="folder with catalog.csv and lightcurves.parquet, or the "
+                              "observations: a .parquet/.csv file or a folder of them")
+    predict.add_argument("--catalog", help="per-star table (CSV or Parquet) with the id and "
+                                           "period columns; when given, it lists the stars")
     predict.add_argument("--out", default="probabilities.csv",
-                         help="CSV to write (default: probabilities.csv)")
+                         help="a .csv or .parquet file, or a folder of Parquet part files "
+                              "(default: probabilities.csv)")
+    for name, default in (("id", "id"), ("time", "mjd"), ("mag", "mag"), ("err", "err")):
+        predict.add_argument(f"--{name}", default=default,
+                             help=f"column of the {name} (default: {default})")
+    predict.add_argument("--period", help="column of the period in days (default: 'period' "
+                                          "of the catalogue; none: every period is searched)")
+    predict.add_argument("--chunk-stars", type=_positive_int, default=5000,
+                         help="stars per chunk: the unit of memory and resumption (default: 5000)")
+    predict.add_argument("--max-fap", type=float,
+                         help="leave stars whose searched period has a higher false-alarm "
+                              "probability unclassified")
+    predict.add_argument("--min-time", type=float,
+                         help="drop observations at or before this time (default: 0 for a "
+                              "CRTS-layout folder, whose missing dates are negative MJDs)")
+    predict.add_argument("--scheduler", metavar="ADDRESS",
+                         help="classify the chunks on this Dask scheduler (tcp://host:8786)")
+    predict.add_argument("--restart", action="store_true",
+                         help="start again instead of resuming an unfinished run")
+    _add_common(predict, seed=False)
 
     evaluate = sub.add_parser("evaluate", help="score a saved model on a labelled folder",
                               description="Score a saved model on a labelled folder: print the "
@@ -256,18 +284,51 @@ def _cmd_fit(args, command):
 
 
 def _cmd_predict(args, command):
+    import shutil
+
+    from ._atomic import atomic_write
     from .persistence import load
+    from .streaming import predict_catalog, read_predictions
 
     model = load(args.model)
-    X, _ = _read_folder(args.data, labelled=False)
-    proba = model.predict_proba(X)
-    table = pd.DataFrame(proba, columns=[str(c) for c in model.classes_])
-    ids = X.meta["id"].to_numpy() if "id" in X.meta else np.arange(len(X))
-    table.insert(0, "id", ids)
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(args.out, index=False)
-    _say(args, f"wrote probabilities of {len(table)} stars to {args.out}")
+    source, catalog, period, min_time = _predict_inputs(args)
+    out = Path(args.out)
+    single = out.suffix.lower() in (".csv", ".parquet")
+    parts = out.with_name(out.name + ".parts") if single else out
+    summary = predict_catalog(
+        model, source, parts, id=args.id, time=args.time, mag=args.mag, err=args.err,
+        period=period, catalog=catalog, chunk_stars=args.chunk_stars, max_fap=args.max_fap,
+        min_time=min_time, n_jobs=args.n_jobs, client=args.scheduler,
+        resume=not args.restart, verbose=0 if args.quiet else 1)
+    if single:
+        table = read_predictions(parts)
+        if catalog is not None:  # the catalogue's order, as the stars were listed
+            listed = (pd.read_csv(catalog) if str(catalog).lower().endswith(".csv")
+                      else pd.read_parquet(catalog))[args.id]
+            order = pd.Index(table["id"]).get_indexer(listed)
+            table = table.iloc[order[order >= 0]]
+        if out.suffix.lower() == ".csv":
+            atomic_write(out, lambda p: table.to_csv(p, index=False))
+        else:
+            atomic_write(out, lambda p: table.to_parquet(p, index=False))
+        shutil.rmtree(parts)  # finished: the single file is the result
+    _say(args, f"wrote {summary['n_stars']} stars to {out}: {summary['n_classified']} "
+               f"classified, {summary['n_unclassified']} with a reason")
     return 0
+
+
+def _predict_inputs(args):
+    """Observations, catalogue, period column and time floor of ``vsaug predict``."""
+    data = Path(args.data)
+    crts_layout = (data / "catalog.csv").is_file() and (data / "lightcurves.parquet").is_file()
+    if crts_layout and args.catalog is None:
+        return (data / "lightcurves.parquet", data / "catalog.csv", args.period or "period",
+                0.0 if args.min_time is None else args.min_time)
+    if data.is_dir() and (data / "catalog.csv").is_file():
+        raise FileNotFoundError(f"no lightcurves.parquet in {data}: a data folder needs "
+                                "catalog.csv and lightcurves.parquet")
+    period = args.period or ("period" if args.catalog else None)
+    return data, args.catalog, period, args.min_time
 
 
 def _cmd_evaluate(args, command):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 import time
 
-__all__ = ["progress_bar"]
+__all__ = ["progress_bar", "epoch_progress"]
 
 _LINE_INTERVAL = 60.0  # seconds between interim lines when stderr is not a terminal
 
@@ -113,3 +113,95 @@ class LineProgress:
     def __exit__(self, *exc):
         self.close()
         return False
+
+
+def epoch_progress(epochs, *, verbose=1, file=None):
+    """Return a Keras callback that shows a bar over each epoch's batches.
+
+    The networks run their own loop over length-grouped batches
+    (``train_on_batch``), so they call the callback's hooks themselves; it
+    works the same under ``model.fit``. Each epoch gets a
+    :func:`progress_bar` over its batches with the running loss (a tqdm bar
+    on a terminal, one line when the epoch ends elsewhere), then one line
+    with the epoch's loss and validation scores when there are any.
+
+    Parameters
+    ----------
+    epochs : int
+        Number of epochs (shown as ``epoch 3/10``).
+    verbose : int or bool, default=1
+        Falsy: report nothing.
+    file : file-like, optional
+        Where to write (default ``sys.stderr``).
+
+    Returns
+    -------
+    keras.callbacks.Callback
+
+    Examples
+    --------
+    >>> import io
+    >>> out = io.StringIO()
+    >>> bar = epoch_progress(2, file=out)
+    >>> bar.params = {"steps": 3}
+    >>> for epoch in range(2):
+    ...     bar.on_epoch_begin(epoch)
+    ...     for step in range(3):
+    ...         bar.on_train_batch_end(step, {"loss": 0.5})
+    ...     bar.on_epoch_end(epoch, {"loss": 0.5, "val_balanced_accuracy": 0.75})
+    >>> print(out.getvalue().count("epoch 2/2: 3/3 batch"))
+    1
+    >>> "epoch 2/2: loss 0.5000, val_balanced_accuracy 0.7500" in out.getvalue()
+    True
+    """
+    return _epoch_progress_class()(epochs, verbose=verbose, file=file)
+
+
+_EPOCH_PROGRESS = None
+
+
+def _epoch_progress_class():
+    """The callback class, defined on first use so that this module never imports Keras."""
+    global _EPOCH_PROGRESS
+    if _EPOCH_PROGRESS is not None:
+        return _EPOCH_PROGRESS
+    from keras.callbacks import Callback
+
+    class EpochProgress(Callback):
+        """Keras callback: a :func:`progress_bar` over every epoch's batches."""
+
+        def __init__(self, epochs, *, verbose=1, file=None):
+            super().__init__()
+            self.epochs, self.verbose, self.file = int(epochs), verbose, file
+            self._bar = None
+
+        def on_epoch_begin(self, epoch, logs=None):
+            steps = (self.params or {}).get("steps")
+            self._bar = progress_bar(steps, desc=f"epoch {epoch + 1}/{self.epochs}",
+                                     unit="batch", verbose=self.verbose, file=self.file)
+
+        def on_train_batch_end(self, batch, logs=None):
+            if self._bar is None:
+                return
+            self._bar.update(1)
+            if logs and "loss" in logs:
+                self._bar.set_postfix_str(f"loss={float(logs['loss']):.4f}", refresh=False)
+
+        def on_epoch_end(self, epoch, logs=None):
+            if self._bar is not None:
+                self._bar.close()
+                self._bar = None
+            scores = {k: float(v) for k, v in (logs or {}).items()
+                      if k == "loss" or k.startswith("val_")}
+            if self.verbose and any(k.startswith("val_") for k in scores):
+                text = ", ".join(f"{k} {v:.4f}" for k, v in scores.items())
+                print(f"epoch {epoch + 1}/{self.epochs}: {text}",
+                      file=sys.stderr if self.file is None else self.file, flush=True)
+
+        def on_train_end(self, logs=None):
+            if self._bar is not None:  # training stopped inside an epoch
+                self._bar.close()
+                self._bar = None
+
+    _EPOCH_PROGRESS = EpochProgress
+    return EpochProgress

@@ -21,7 +21,6 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import check_is_fitted
-from tqdm.auto import tqdm
 
 from ._random import child_seeds
 from ._validation import check_labels
@@ -227,13 +226,20 @@ class KerasLightCurveClassifier(SaveLoadMixin, ClassifierMixin, BaseEstimator):
         history = {"loss": [], "epoch_seconds": [], "learning_rate": [], "val_loss": [],
                    "val_balanced_accuracy": []}
         best, best_weights, best_epoch = None, None, epochs
+        progress = None
+        if self.verbose:  # the loop drives the callback's hooks itself (no model.fit)
+            from ._progress import epoch_progress
+
+            progress = epoch_progress(epochs, verbose=self.verbose)
+            progress.set_model(model)
         for epoch in range(epochs):
             batches = self._epoch_batches(data.lengths, rng, self.batch_size)
-            bar = tqdm(batches, desc=f"epoch {epoch + 1}/{epochs}", unit="batch",
-                       disable=not self.verbose, leave=bool(self.verbose))
+            if progress is not None:
+                progress.set_params({"epochs": epochs, "steps": len(batches)})
+                progress.on_epoch_begin(epoch)
             total, start = 0.0, time.perf_counter()
             history["learning_rate"].append(self._learning_rate_at(epoch / epochs))
-            for step, index in enumerate(bar):
+            for step, index in enumerate(batches):
                 if self.learning_rate_schedule != "constant":
                     model.optimizer.learning_rate.assign(
                         self._learning_rate_at((epoch + step / len(batches)) / epochs))
@@ -241,9 +247,11 @@ class KerasLightCurveClassifier(SaveLoadMixin, ClassifierMixin, BaseEstimator):
                     self._batch_inputs(data, index, length), targets[index],
                     sample_weight=None if weights is None else weights[index])
                 total += float(loss) * index.size
-                bar.set_postfix(loss=f"{float(loss):.4f}", refresh=False)
+                if progress is not None:
+                    progress.on_train_batch_end(step, {"loss": float(loss)})
             history["loss"].append(total / len(data))
             history["epoch_seconds"].append(time.perf_counter() - start)
+            logs = {"loss": history["loss"][-1]}
             if val is not None:
                 proba = self._predict_inputs(model, val[0])
                 score = balanced_accuracy(val[1], proba.argmax(axis=1), n_classes)
@@ -251,12 +259,14 @@ class KerasLightCurveClassifier(SaveLoadMixin, ClassifierMixin, BaseEstimator):
                                                          1e-12, None))))
                 history["val_balanced_accuracy"].append(score)
                 history["val_loss"].append(val_loss)
-                if self.verbose:
-                    bar.write(f"epoch {epoch + 1}: loss {history['loss'][-1]:.4f}, val_loss "
-                              f"{val_loss:.4f}, val_balanced_accuracy {score:.4f}")
+                logs.update(val_loss=val_loss, val_balanced_accuracy=score)
                 # Best balanced accuracy; ties go to the lower validation loss.
                 if best is None or (score, -val_loss) > best:
                     best, best_weights, best_epoch = (score, -val_loss), model.get_weights(), epoch + 1
+            if progress is not None:
+                progress.on_epoch_end(epoch, logs)
+        if progress is not None:
+            progress.on_train_end()
         if best_weights is not None:
             model.set_weights(best_weights)
         self.history_ = {k: v for k, v in history.items() if v}

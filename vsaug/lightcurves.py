@@ -16,6 +16,7 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 
+from . import _astropy
 from ._ragged import gather_segments, lengths_to_offsets, segment_ids, segment_sort
 
 __all__ = ["MIN_POINTS", "LightCurve", "LightCurves", "as_light_curves"]
@@ -413,13 +414,18 @@ class LightCurves:
 
         Parameters
         ----------
-        df : pandas.DataFrame
+        df : pandas.DataFrame or astropy Table
             The observations; rows of one star need not be contiguous.
         id, time, mag, err : str
             Column names of the star identifier, time, magnitude and error.
+            Times are days (MJD): a ``datetime64`` column, an astropy
+            ``Time`` column or a time ``Quantity`` is converted to MJD/days;
+            magnitude ``Quantity`` columns must be in mag (fluxes are
+            refused with a message saying how to convert them).
         meta : pandas.DataFrame, optional
             Per-star scalars indexed by star id (or with an ``id`` column);
-            joined onto the curves. Stars absent from ``meta`` get NaN.
+            joined onto the curves. Stars absent from ``meta`` get NaN. A
+            period given as a time ``Quantity`` is converted to days.
         sort : bool, default=True
             Sort each curve's points by time.
 
@@ -439,6 +445,7 @@ class LightCurves:
         >>> X.meta["id"].tolist(), X.lengths.tolist()
         ([7, 3], [5, 5])
         """
+        df = _astropy.observation_table(df, time=time, mag=mag, err=err)
         missing = [c for c in (id, time, mag, err) if c not in df.columns]
         if missing:
             raise ValueError(
@@ -446,22 +453,202 @@ class LightCurves:
                 f"id=, time=, mag=, err= (columns present: {list(df.columns)})"
             )
         codes, uniques = pd.factorize(df[id], sort=False)
-        t = df[time].to_numpy(dtype=np.float64)
+        t = _astropy.time_values(df[time], time)  # datetimes to MJD, never nanoseconds
         keys = (t, codes) if sort else (np.arange(codes.size), codes)
         order = np.lexsort(keys)
         lengths = np.bincount(codes, minlength=uniques.size)
         table = pd.DataFrame({id: np.asarray(uniques)})
         if meta is not None:
+            meta = _astropy.plain_meta(meta)
             per_star = meta.set_index(id) if id in meta.columns else meta
             table = table.join(per_star, on=id)
         return cls(
             t[order],
-            df[mag].to_numpy(dtype=np.float64)[order],
-            df[err].to_numpy(dtype=np.float64)[order],
+            _astropy.magnitude_values(df[mag], mag)[order],
+            _astropy.magnitude_values(df[err], err)[order],
             lengths_to_offsets(lengths),
             table,
             copy=False,
         )
+
+    # -------------------------------------------------- astropy and long tables
+    @classmethod
+    def from_timeseries(cls, series, *, mag="mag", err="err", meta=None):
+        """Build from an astropy ``TimeSeries`` or a list of them, one curve each.
+
+        Parameters
+        ----------
+        series : astropy.timeseries.TimeSeries or list of them
+            Each holds one star: its ``time`` (any ``Time`` format; MJD is
+            taken in the series' own time scale) and magnitude columns.
+        mag, err : str
+            Column names of the magnitudes and their errors: plain numbers
+            or a ``Quantity`` in mag (a flux is refused with a message that
+            says how to convert it).
+        meta : pandas.DataFrame, optional
+            Per-curve scalars; default the scalar entries of every series'
+            ``meta`` (a ``period`` Quantity converted to days).
+
+        Returns
+        -------
+        LightCurves
+
+        See Also
+        --------
+        to_timeseries : The inverse.
+
+        Examples
+        --------
+        >>> import astropy.units as u
+        >>> from astropy.time import Time
+        >>> from astropy.timeseries import TimeSeries
+        >>> from vsaug import LightCurves
+        >>> ts = TimeSeries(time=Time("2020-01-01") + [0, 1, 2, 3, 4] * u.day,
+        ...                 data={"mag": [15.0, 15.2, 15.1, 14.9, 15.0] * u.mag,
+        ...                       "err": [0.05] * 5 * u.mag})
+        >>> ts.meta["period"] = 12 * u.hour
+        >>> X = LightCurves.from_timeseries([ts, ts])
+        >>> X.time[:2], X.meta["period"].tolist()
+        (array([58849., 58850.]), [0.5, 0.5])
+        """
+        return _astropy.from_timeseries(series, mag=mag, err=err, meta=meta)
+
+    def to_timeseries(self, index=None, *, time_scale="utc"):
+        """The curves as astropy ``TimeSeries``: MJD times, ``mag`` and ``err`` in mag.
+
+        Parameters
+        ----------
+        index : int, optional
+            Return only this curve's series.
+        time_scale : str, default="utc"
+            The time scale the MJDs are in.
+
+        Returns
+        -------
+        astropy.timeseries.TimeSeries or list of them
+            The curve's scalars are in each series' ``meta``, ``period`` as a
+            Quantity in days.
+
+        Examples
+        --------
+        >>> from vsaug.datasets import make_light_curves
+        >>> X, _ = make_light_curves(11, random_state=0)
+        >>> ts = X.to_timeseries(0)
+        >>> ts.colnames, str(ts["mag"].unit), ts.meta["period"].unit
+        (['time', 'mag', 'err'], 'mag', Unit("d"))
+        >>> LightCurves.from_timeseries(X.to_timeseries()).lengths.tolist() == X.lengths.tolist()
+        True
+        """
+        return _astropy.to_timeseries(self, index, time_scale=time_scale)
+
+    def to_long(self, id="id", time="mjd", mag="mag", err="err"):
+        """The observations as a long table, one row per point: the inverse of :meth:`from_long`.
+
+        Parameters
+        ----------
+        id, time, mag, err : str
+            Column names. The star ids are ``meta[id]`` when present (they
+            must then be unique), else the curve positions ``0 .. n - 1``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``id, time, mag, err``, curve after curve. The per-star
+            table to pass back as ``from_long(..., meta=)`` is ``self.meta``.
+
+        Examples
+        --------
+        >>> from vsaug import LightCurves
+        >>> from vsaug.datasets import make_light_curves
+        >>> X, _ = make_light_curves(11, random_state=0)
+        >>> long = X.to_long()
+        >>> back = LightCurves.from_long(long, meta=X.meta, sort=False)
+        >>> bool((back.mag == X.mag).all()), back.meta.equals(X.meta)
+        (True, True)
+        """
+        ids = self._unique_ids(id)
+        return pd.DataFrame({id: np.repeat(ids, self.lengths), time: self.time,
+                             mag: self.mag, err: self.err})
+
+    def _unique_ids(self, id):
+        if id not in self.meta.columns:
+            return np.arange(len(self))
+        ids = self.meta[id].to_numpy()
+        repeated = pd.Index(ids).duplicated()
+        if repeated.any():
+            i = int(np.flatnonzero(repeated)[0])
+            raise ValueError(f"{self.star_name(i)} shares its {id} with an earlier curve; a "
+                             f"long table needs unique ids: set meta[{id!r}] to unique values")
+        return ids
+
+    def to_parquet(self, path, *, meta_path=None, id="id", time="mjd", mag="mag", err="err"):
+        """Write the observations (and optionally the per-star table) as Parquet.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The long table of :meth:`to_long`.
+        meta_path : str or path-like, optional
+            Also write ``meta`` here (with the ``id`` column).
+        id, time, mag, err : str
+            Column names, as for :meth:`to_long`.
+
+        Returns
+        -------
+        pathlib.Path
+            ``path``.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> import pandas as pd
+        >>> from vsaug import LightCurves
+        >>> from vsaug.datasets import make_light_curves
+        >>> X, _ = make_light_curves(11, random_state=0)
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = X.to_parquet(folder / "obs.parquet", meta_path=folder / "stars.parquet")
+        >>> Y = LightCurves.from_long(pd.read_parquet(folder / "obs.parquet"),
+        ...                           meta=pd.read_parquet(folder / "stars.parquet"))
+        >>> bool((Y.time == X.time).all()), Y.meta.equals(X.meta)
+        (True, True)
+        """
+        from ._atomic import atomic_write
+
+        long = self.to_long(id=id, time=time, mag=mag, err=err)
+        written = atomic_write(path, lambda p: long.to_parquet(p, index=False))
+        if meta_path is not None:
+            table = self.meta if id in self.meta.columns else \
+                self.meta.assign(**{id: np.arange(len(self))})
+            atomic_write(meta_path, lambda p: table.to_parquet(p, index=False))
+        return written
+
+    def _repr_html_(self):
+        """A notebook summary: counts, the distribution of lengths, the meta columns."""
+        from html import escape
+
+        n, lengths = len(self), self.lengths
+        rows = [("curves", f"{n:,}"), ("points", f"{self.n_points:,}")]
+        if n:
+            q = np.percentile(lengths, [0, 25, 50, 75, 100]).astype(int)
+            rows.append(("points per curve", f"min {q[0]}, quartiles {q[1]} / {q[2]} / {q[3]}, "
+                                             f"max {q[4]}"))
+            span = np.maximum.reduceat(self.time, self.offsets[:-1]) - \
+                np.minimum.reduceat(self.time, self.offsets[:-1]) if self.n_points and \
+                lengths.min() > 0 else None
+            if span is not None:
+                rows.append(("time span (days)", f"median {np.median(span):.1f}, "
+                                                 f"max {span.max():.1f}"))
+        if "class" in self.meta.columns and n:
+            counts = self.meta["class"].value_counts()
+            rows.append(("classes", ", ".join(f"{escape(str(k))} {v}"
+                                              for k, v in counts.items())))
+        columns = ", ".join(f"{escape(str(c))} <small>({escape(str(t))})</small>"
+                            for c, t in self.meta.dtypes.items())
+        rows.append(("meta", columns or "<i>none</i>"))
+        body = "".join(f"<tr><th style='text-align:left'>{k}</th><td style='text-align:left'>"
+                       f"{v}</td></tr>" for k, v in rows)
+        return f"<div><b>LightCurves</b><table>{body}</table></div>"
 
 
 def _from_sequences(triples, meta):
@@ -470,7 +657,9 @@ def _from_sequences(triples, meta):
     for i, item in enumerate(triples):
         if len(item) != 3:
             raise ValueError(f"star {i}: expected a (time, mag, err) triple, got {len(item)} items")
-        t, m, e = (np.asarray(a, dtype=np.float64).ravel() for a in item)
+        t = _astropy.time_values(item[0], f"star {i}: time")
+        m = _astropy.magnitude_values(item[1], f"star {i}: mag")
+        e = _astropy.magnitude_values(item[2], f"star {i}: err")
         if not t.size == m.size == e.size:
             raise ValueError(
                 f"star {i}: time, mag and err have different lengths "
@@ -495,11 +684,16 @@ def as_light_curves(obj, meta=None, *, time="time", mag="mag", err="err"):
 
     Parameters
     ----------
-    obj : LightCurves, LightCurve, list of (time, mag, err) tuples or DataFrame
+    obj : LightCurves, LightCurve, list of (time, mag, err) tuples, DataFrame or TimeSeries
         A per-star DataFrame holds array-valued columns ``time``, ``mag`` and
         ``err`` (names changeable) and scalar columns that go into ``meta``.
-    meta : pandas.DataFrame, optional
-        Per-curve scalars; replaces any meta that ``obj`` carries.
+        An astropy ``TimeSeries`` (or a list of them) goes through
+        :meth:`LightCurves.from_timeseries`. Times may be astropy ``Time``,
+        ``datetime64`` (converted to MJD) or a time ``Quantity`` (to days);
+        magnitudes and errors a ``Quantity`` in mag.
+    meta : pandas.DataFrame or dict, optional
+        Per-curve scalars; replaces any meta that ``obj`` carries. A period
+        given as a time ``Quantity`` is converted to days.
     time, mag, err : str
         Column names, for a DataFrame input.
 
@@ -527,10 +721,13 @@ def as_light_curves(obj, meta=None, *, time="time", mag="mag", err="err"):
     LightCurves(n_curves=1, n_points=5, meta=[])
     """
     if meta is not None and not isinstance(meta, pd.DataFrame):
-        meta = pd.DataFrame(meta)
+        meta = _astropy.plain_meta(meta)
     if isinstance(obj, LightCurves):
         obj.validate()
         return obj if meta is None else obj.with_points(meta=meta)
+    meta = _astropy.plain_meta(meta)  # Quantity periods to days
+    if _is_timeseries(obj):
+        return LightCurves.from_timeseries(obj, meta=meta)
     if isinstance(obj, LightCurve):
         own = pd.DataFrame([obj.meta]) if len(obj.meta) else None
         return _from_sequences([(obj.time, obj.mag, obj.err)], meta if meta is not None else own)
@@ -543,10 +740,19 @@ def as_light_curves(obj, meta=None, *, time="time", mag="mag", err="err"):
             )
         scalars = obj.drop(columns=[time, mag, err]).reset_index(drop=True)
         triples = zip(obj[time], obj[mag], obj[err])
-        return _from_sequences(triples, meta if meta is not None else scalars)
+        return _from_sequences(triples, meta if meta is not None else _astropy.plain_meta(scalars))
     if isinstance(obj, (list, tuple)):
+        if obj and all(_is_timeseries(o) for o in obj):
+            return LightCurves.from_timeseries(obj, meta=meta)
         return _from_sequences(obj, meta)
     raise TypeError(
         f"cannot make light curves from {type(obj).__name__}; pass LightCurves, a list "
-        "of (time, mag, err) tuples, a per-star DataFrame, or use LightCurves.from_long"
+        "of (time, mag, err) tuples, a per-star DataFrame, an astropy TimeSeries, or use "
+        "LightCurves.from_long"
     )
+
+
+def _is_timeseries(obj):
+    """Whether ``obj`` is an astropy TimeSeries (without importing astropy)."""
+    return any(cls.__name__ == "TimeSeries" and cls.__module__.startswith("astropy.")
+               for cls in type(obj).__mro__)

@@ -474,3 +474,160 @@ def test_augmenter_pickled_before_a_parameter_existed_gets_its_default(fitted):
     assert old.cadence_subset == "points"
     np.testing.assert_array_equal(old.sample(dsct(old)[:3], random_state=4).mag,
                                   fitted.sample(dsct(fitted)[:3], random_state=4).mag)
+
+
+def test_pickle_from_before_the_kernel_night_gap_and_memory_draws_the_same(fitted):
+    state = fitted.__getstate__()
+    for name in ("kernel", "night_gap", "memory", "kernel_"):
+        del state[name]
+    old = GPLightCurveAugmenter.__new__(GPLightCurveAugmenter)
+    old.__setstate__(state)
+    assert (old.kernel, old.night_gap, old.memory) == (None, 0.3, None)
+    assert old.kernel_.param_names == ("log_amp2", "log_metric")
+    np.testing.assert_array_equal(old.sample(dsct(old)[:3], random_state=4).mag,
+                                  fitted.sample(dsct(fitted)[:3], random_state=4).mag)
+
+
+# ------------------------------------------------- the sampler base class
+def test_augmenters_are_imbalanced_learn_over_samplers_with_light_curve_tags():
+    from imblearn.over_sampling.base import BaseOverSampler
+    from sklearn.utils import get_tags
+
+    from vsaug.augmentation import BaseLightCurveSampler
+
+    for aug in (GPLightCurveAugmenter(), DuplicateAugmenter()):
+        assert isinstance(aug, BaseLightCurveSampler) and isinstance(aug, BaseOverSampler)
+        tags = get_tags(aug)
+        assert not tags.input_tags.two_d_array and not tags.input_tags.sparse
+        assert tags.sampler_tags is not None
+
+
+def test_a_sampler_without_its_hooks_cannot_be_made():
+    from vsaug.sampling import BaseLightCurveSampler
+
+    class Half(BaseLightCurveSampler):
+        def _fit_prototypes(self, indices):
+            pass
+
+    with pytest.raises(TypeError, match="abstract method.*_sample_batches"):
+        Half()
+
+
+# ------------------------------------------- error models, cadence subsets
+def test_names_and_objects_give_the_same_synthetics(data):
+    from vsaug.synthesis import NightlyErrorModel, NightsSubset
+
+    X, y = data
+    by_name = GPLightCurveAugmenter(sampling_strategy={"DSct": 12}, error_model="nightly",
+                                    cadence_subset="nights", random_state=0).fit_resample(X, y)
+    by_object = GPLightCurveAugmenter(sampling_strategy={"DSct": 12},
+                                      error_model=NightlyErrorModel(),
+                                      cadence_subset=NightsSubset(),
+                                      random_state=0).fit_resample(X, y)
+    np.testing.assert_array_equal(by_name[0].mag, by_object[0].mag)
+    np.testing.assert_array_equal(by_name[0].time, by_object[0].time)
+
+
+def test_a_registered_error_model_is_used_by_name(data):
+    from vsaug.synthesis import ERROR_MODELS, ErrorModel, register_error_model
+
+    class Noiseless(ErrorModel):
+        def synthesize(self, prototypes, mu, var, plan, *, night_gap):
+            return mu, np.full(mu.size, 0.01)
+
+    X, y = data
+    register_error_model("noiseless", Noiseless)
+    try:
+        aug = GPLightCurveAugmenter(sampling_strategy={"DSct": 12}, error_model="noiseless",
+                                    random_state=0).fit(X, y)
+        S = aug.sample(dsct(aug)[:2], random_state=0)
+        np.testing.assert_array_equal(S.err, 0.01)
+        with pytest.raises(ValueError, match="already registered"):
+            register_error_model("noiseless", type("Other", (ErrorModel,), {}))
+    finally:
+        del ERROR_MODELS["noiseless"]
+    with pytest.raises(TypeError, match="subclass of vsaug.synthesis.ErrorModel"):
+        register_error_model("bad", dict)
+
+
+def test_an_unknown_name_fails_before_fitting(data, monkeypatch):
+    import vsaug.augmentation as augmentation
+
+    monkeypatch.setattr(augmentation, "fit_curves", lambda *a, **k: pytest.fail("fitted"))
+    X, y = data
+    with pytest.raises(ValueError, match=r"error_model must be one of \['empirical', 'gp', "
+                                         r"'nightly'\] or a vsaug.synthesis.ErrorModel"):
+        GPLightCurveAugmenter(error_model="paper").fit(X, y)
+    with pytest.raises(ValueError, match=r"cadence_subset must be one of \['nights', 'points'\]"):
+        GPLightCurveAugmenter(cadence_subset="weeks").fit(X, y)
+    with pytest.raises(ValueError, match="The 'night_gap' parameter"):
+        GPLightCurveAugmenter(night_gap=0).fit(X, y)
+
+
+def test_night_gap_decides_what_a_night_is(night_offset_stars):
+    from vsaug._ragged import lengths_to_offsets, segment_positions
+
+    X, y = night_offset_stars
+    # Prototypes of 102 points (25.5 nights); the "Other" star (80 nights)
+    # is the one donor with more points than that.
+    short = np.repeat(y == "Cep", X.lengths) & (segment_positions(X.offsets) >= 102)
+    lengths = np.where(y == "Cep", 102, X.lengths)
+    X = LightCurves(X.time[~short], X.mag[~short], X.err[~short], lengths_to_offsets(lengths),
+                    X.meta)
+    protos = np.repeat(np.arange(len(X) - 1), 10)
+    nights = {}
+    for gap in (0.3, 0.001):
+        aug = GPLightCurveAugmenter(sampling_strategy={"Cep": 7}, cadence_subset="nights",
+                                    night_gap=gap, random_state=0).fit(X, y)
+        S = aug.sample(protos, random_state=1)
+        nights[gap] = int(np.sum(np.maximum.reduceat(night_ids(S.time, S.offsets),
+                                                     S.offsets[:-1]) + 1))
+    # A gap shorter than the exposures' spacing makes every point a "night":
+    # the synthetics then take points from more of the donor's real nights.
+    assert nights[0.001] > nights[0.3] + 100
+
+
+# ------------------------------------------------------- the GP fit cache
+def test_a_second_fit_with_the_same_memory_does_no_gp_fitting(data, tmp_path, monkeypatch):
+    import vsaug.gp as gpmod
+
+    calls = []
+    real = gpmod.fit_curve
+    monkeypatch.setattr(gpmod, "fit_curve", lambda *a, **k: calls.append(1) or real(*a, **k))
+    X, y = data
+    aug = GPLightCurveAugmenter(sampling_strategy={"DSct": 12}, memory=str(tmp_path),
+                                random_state=0)
+    first = clone(aug).fit(X, y)
+    n_protos = int(np.sum(y == "DSct"))
+    assert len(calls) == n_protos
+    second = clone(aug).set_params(error_model="gp").fit(X, y)
+    assert len(calls) == n_protos  # read back, not refitted
+    pd.testing.assert_frame_equal(first.gp_params_, second.gp_params_)
+    # a fold holding some of the prototypes reads those back too
+    fold = np.flatnonzero(np.arange(len(X)) % 3 != 0)
+    clone(aug).fit(X[fold], y[fold])
+    assert len(calls) == n_protos
+    # other kernel settings are fitted anew, and the cache never changes a fit
+    other = clone(aug).set_params(length_scale=0.2).fit(X, y)
+    assert len(calls) == 2 * n_protos
+    uncached = GPLightCurveAugmenter(sampling_strategy={"DSct": 12}, length_scale=0.2).fit(X, y)
+    pd.testing.assert_frame_equal(other.gp_params_, uncached.gp_params_)
+
+
+def test_another_kernel_is_one_class(data):
+    from vsaug.gp import Matern52Kernel
+
+    class Matern32Kernel(Matern52Kernel):
+        def george_kernel(self, vector):
+            from george import kernels
+
+            return np.exp(vector[0]) * kernels.Matern32Kernel(metric=np.exp(vector[1]))
+
+    X, y = data
+    m52 = GPLightCurveAugmenter(sampling_strategy={"DSct": 12}, random_state=0).fit(X, y)
+    m32 = GPLightCurveAugmenter(sampling_strategy={"DSct": 12}, kernel=Matern32Kernel(),
+                                random_state=0).fit(X, y)
+    assert list(m32.gp_params_.columns) == list(m52.gp_params_.columns)
+    assert not np.allclose(m32.gp_params_["nll"], m52.gp_params_["nll"])
+    S = m32.sample(dsct(m32)[:3], random_state=0)
+    assert np.isfinite(S.mag).all() and isinstance(m32.kernel_, Matern32Kernel)

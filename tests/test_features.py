@@ -69,16 +69,20 @@ def test_matches_a_per_curve_weighted_least_squares_reference():
     X, _ = make_light_curves(40, random_state=2)
     F = frame(X, n_harmonics=3)
     ph = (X.time / np.repeat(X.meta["period"].to_numpy(), X.lengths)) % 1
+    used = F["n_harmonics_fit"].to_numpy(int)
+    assert np.mean(used == 3) > 0.8 and used.min() >= 1
     for i in range(len(X)):
         lo, hi = X.offsets[i], X.offsets[i + 1]
         p, m, e = ph[lo:hi], X.mag[lo:hi], X.err[lo:hi]
+        k = range(1, used[i] + 1)  # the reference fits as many harmonics as the rule chose
         D = np.column_stack(
             [np.ones_like(p)]
-            + [np.cos(2 * np.pi * k * p) for k in (1, 2, 3)]
-            + [np.sin(2 * np.pi * k * p) for k in (1, 2, 3)]
+            + [np.cos(2 * np.pi * j * p) for j in k]
+            + [np.sin(2 * np.pi * j * p) for j in k]
         )
         coef = np.linalg.lstsq(D / e[:, None], m / e, rcond=None)[0]
-        amps = np.hypot(coef[1:4], coef[4:])
+        amps = np.zeros(3)
+        amps[: used[i]] = np.hypot(coef[1 : used[i] + 1], coef[used[i] + 1 :])
         got = F.loc[i, ["A1", "A2", "A3"]].to_numpy(float)
         np.testing.assert_allclose(got, amps, rtol=1e-5, atol=1e-7)
         resid = m - D @ coef
@@ -126,7 +130,7 @@ def test_output_shape_names_and_finiteness_on_tiny_curves():
     F = pf.transform(X)
     names = pf.get_feature_names_out()
     assert F.shape == (3, names.size) and np.isfinite(F).all()
-    assert names.size == len(set(names)) == 3 + 4 + 3 + 3 + 9
+    assert names.size == len(set(names)) == 3 + 4 + 3 + 3 + 10
     assert PeriodicFeatures(n_harmonics=2).fit(X).get_feature_names_out().tolist()[3:7] == [
         "A1", "A2", "R21", "phi21"]
 
@@ -151,3 +155,68 @@ def test_features_separate_classes_in_a_pipeline():
     )
     score = cross_val_score(model, X, y, cv=3, scoring="balanced_accuracy").mean()
     assert score > 0.6  # chance is 1/11
+
+
+# ------------------------------------------------ no silent garbage (issue 13)
+def _observed_range(X):
+    return np.maximum.reduceat(X.mag, X.offsets[:-1]) - np.minimum.reduceat(X.mag, X.offsets[:-1])
+
+
+def _amplitudes(F):
+    return F[["amplitude"] + [c for c in F.columns if c[0] == "A" and c[1:].isdigit()]]
+
+
+def test_a_phase_gap_reduces_the_harmonics_and_bounds_the_amplitudes():
+    rng = np.random.default_rng(1)
+    # An LPV seen on one side of its cycle only: phases 0-0.45, a gap of 0.55.
+    ph = np.sort(rng.uniform(0, 0.45, 40))
+    t = (ph + rng.integers(0, 3, 40)) * 400.0
+    mag = 12 + 1.5 * np.cos(2 * np.pi * ph) + rng.normal(0, 0.05, 40)
+    X = table([(t, mag, np.full(40, 0.05)), curve([0.4, 0.1], [0, 1])], [400.0, 0.6])
+    F = frame(X)
+    assert F["n_harmonics_fit"].tolist() == [1, 4]
+    assert (_amplitudes(F).to_numpy() <= 2 * _observed_range(X)[:, None]).all()
+    assert F.loc[0, ["A2", "A3", "A4", "R21", "phi21"]].eq(0).all()
+
+
+def test_all_phases_equal_and_constant_magnitudes_give_zero_amplitudes():
+    t = np.arange(20) * 2.0  # period 2: every point at phase 0
+    rng = np.random.default_rng(0)
+    X = table([(t, 15 + rng.normal(0, 0.1, 20), np.full(20, 0.05)),
+               (np.sort(rng.uniform(0, 30, 20)), np.full(20, 14.2), np.full(20, 0.05))], [2.0, 0.7])
+    F = frame(X)
+    assert np.isfinite(F.to_numpy()).all()
+    assert F["n_harmonics_fit"].tolist() == [0, 0]
+    assert _amplitudes(F).eq(0).all().all()
+    assert F.loc[1, ["skew", "kurtosis", "resid_std"]].eq(0).all()
+
+
+@pytest.mark.parametrize("err", [1e-300, 1e154])
+def test_extreme_errors_give_finite_features_that_only_the_error_columns_see(err):
+    t, mag, _ = curve([0.3, 0.1], [0.2, 0.4], n=80)
+    F = frame(table([(t, mag, np.full(80, err))], [0.6]))
+    ref = frame(table([(t, mag, np.full(80, 0.01))], [0.6]))
+    assert np.isfinite(F.to_numpy()).all()
+    same = [c for c in F.columns if c not in ("mean_err", "log_chi2")]
+    np.testing.assert_allclose(F[same].to_numpy(), ref[same].to_numpy(), rtol=1e-9, atol=1e-12)
+    assert F["mean_err"][0] == pytest.approx(err)
+
+
+def test_feature_names_follow_set_params():
+    X, y = make_light_curves(12, random_state=0)
+    pf = PeriodicFeatures().fit(X)
+    pf.set_params(n_harmonics=6)
+    assert pf.transform(X).shape[1] == len(pf.get_feature_names_out())
+    assert "A6" in pf.get_feature_names_out()
+    pf.set_params(n_harmonics=1)
+    with pytest.raises(ValueError, match="'n_harmonics' parameter"):
+        pf.transform(X)
+
+
+def test_labels_are_checked_when_given():
+    X, y = make_light_curves(12, random_state=0)
+    PeriodicFeatures().fit(X, y)
+    with pytest.raises(TypeError, match="y mixes label types"):
+        PeriodicFeatures().fit(X, ["RRab"] * 11 + [3])
+    with pytest.raises(ValueError, match="y has 3 labels but there are 12 light curves"):
+        PeriodicFeatures().fit(X, y[:3])

@@ -270,3 +270,91 @@ def test_subsample_classes_caps_every_class_and_is_seeded():
     assert not np.array_equal(keep, subsample_classes(y, 5, random_state=5))
     with pytest.raises(ValueError, match="max_per_class must be a positive integer; got 0"):
         subsample_classes(y, 0)
+
+
+# ------------------------------------------------------ read_survey and the writer
+def _lean(folder, catalog, obs, columns=("id", "period", "class")):
+    catalog[list(columns)].to_csv(folder / "catalog.csv", index=False)
+    obs.to_parquet(folder / "lightcurves.parquet")
+
+
+def test_read_survey_full_and_lean_crts_layouts(tmp_path):
+    from vsaug.datasets import read_survey
+
+    catalog, obs = _write_crts(tmp_path)
+    X_full, y_full = read_survey(tmp_path)
+    X_ref, y_ref = load_crts(tmp_path)
+    np.testing.assert_array_equal(X_full.mag, X_ref.mag)
+    np.testing.assert_array_equal(y_full, y_ref)
+    _lean(tmp_path, catalog.iloc[::-1], obs)  # another order, fewer columns
+    X, y = read_survey(tmp_path, labelled=True)
+    np.testing.assert_array_equal(X.meta["id"], catalog["id"].iloc[::-1])
+    np.testing.assert_array_equal(y, catalog["class"].iloc[::-1])
+    np.testing.assert_array_equal(X[0].mag, X_ref[len(X_ref) - 1].mag)
+    _lean(tmp_path, catalog.iloc[:2], obs, columns=("id", "period"))  # unlabelled, a subset
+    X, y = read_survey(tmp_path, labelled=False)
+    assert len(X) == 2 and y is None
+    with pytest.raises(ValueError, match=r"catalog.csv lacks column\(s\) \['class'\]"):
+        read_survey(tmp_path, labelled=True)
+    with pytest.raises(ValueError, match=r"format must be one of \['crts'"):
+        read_survey(tmp_path, format="ogle")
+    with pytest.raises(FileNotFoundError, match="no catalog.csv in"):
+        read_survey(tmp_path / "nowhere")
+
+
+def test_read_survey_lean_warns_about_placeholder_dates(tmp_path):
+    from vsaug.datasets import read_survey
+
+    catalog, obs = _write_crts(tmp_path, bad_time=True)
+    bad_star = obs.loc[0, "id"]
+    emptied = catalog["id"].iloc[1]
+    obs.loc[obs["id"] == emptied, "mjd"] = -2409998.5  # every date of this star a placeholder
+    _lean(tmp_path, catalog, obs)
+    with pytest.warns(UserWarning) as caught:
+        X, y = read_survey(tmp_path)
+    messages = " ".join(str(w.message) for w in caught)
+    assert "non-positive MJD" in messages
+    assert f"dropped 1 star(s) whose observations all have placeholder dates: id {emptied}" \
+        in messages
+    assert emptied not in set(X.meta["id"]) and len(X) == len(catalog) - 1
+    assert (X.time > 0).all()
+    # no star swapped: every curve is the one of its id
+    keep = catalog[catalog["id"] != emptied]
+    np.testing.assert_array_equal(X.meta["id"], keep["id"])
+    i = int(np.flatnonzero(X.meta["id"].to_numpy() == bad_star)[0])
+    assert X.lengths[i] == keep.set_index("id").loc[bad_star, "n_obs"] - 1
+    with pytest.raises(ValueError, match=r"1 star\(s\) of catalog.csv have no observations"):
+        _lean(tmp_path, catalog, obs[obs["id"] != catalog["id"].iloc[0]])
+        read_survey(tmp_path)
+
+
+def test_register_survey_reader(tmp_path):
+    from vsaug.datasets import SURVEY_READERS, read_survey, register_survey_reader
+
+    X0, y0 = make_light_curves(12, random_state=1)
+
+    def reader(path, *, labelled):
+        assert path == tmp_path and labelled is False
+        return X0, None
+
+    try:
+        assert register_survey_reader("memory", reader) is reader
+        X, y = read_survey(tmp_path, format="memory", labelled=False)
+        assert X is X0 and y is None
+    finally:
+        SURVEY_READERS.pop("memory", None)
+    with pytest.raises(TypeError, match="must be callable"):
+        register_survey_reader("bad", 3)
+
+
+def test_write_crts_folder_lives_beside_load_crts(tmp_path):
+    from vsaug.datasets import write_crts_folder
+    from vsaug.experiments import write_crts_folder as old_home
+
+    assert old_home is write_crts_folder
+    X, y = make_light_curves(20, random_state=2)
+    folder = write_crts_folder(X, y, tmp_path / "out")
+    X2, y2 = load_crts(folder)
+    np.testing.assert_array_equal(y2, y)
+    np.testing.assert_allclose(X2.time, X.time)
+    assert not list(folder.glob(".*tmp*"))

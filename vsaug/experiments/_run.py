@@ -233,7 +233,8 @@ class ExperimentRun:
             counts = dict(zip(*np.unique(self._data.train[1], return_counts=True)))
             spc = (int(max(counts.values())) if design == "equal"
                    else {c: max(int(n), spc) for c, n in counts.items()})
-        return BaggingAugmentedEnsemble(self._member(name, 0), samples_per_class=spc,
+        # The member is set by _grow for every bag (the compound's changes with the bag).
+        return BaggingAugmentedEnsemble(None, samples_per_class=spc,
                                         warm_start=True, augment_validation=False, n_jobs=1,
                                         random_state=bag_seed, verbose=int(self.verbose > 1))
 

@@ -148,9 +148,10 @@ def test_noise_to_error_ratio_measures_each_curves_own_scatter():
     mag = 15 + 0.2 * np.sin(2 * np.pi * ph) + rng.normal(0, 1, ph.size) * sigma
     X = LightCurves(X.time, mag, np.full(ph.size, 0.04), X.offsets, X.meta)
     np.testing.assert_allclose(noise_to_error_ratio(X), [0.25, 0.5, 1, 0.25, 0.5, 1], rtol=0.12)
-    # too short to tell (only unvalidated curves can be): 1
+    # curves too short to tell are refused at the entry check, even unvalidated ones
     short = LightCurves(X.time[:2], mag[:2], X.err[:2], [0, 2], X.meta.iloc[:1], validate=False)
-    assert noise_to_error_ratio(short).tolist() == [1.0]
+    with pytest.raises(ValueError, match="fewer than the minimum"):
+        noise_to_error_ratio(short)
 
 
 def test_equal_seeds_equal_curves_different_seeds_differ(fitted):

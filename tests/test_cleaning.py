@@ -191,3 +191,26 @@ def test_sklearn_conventions_and_pipeline():
                           "err": [c.err for c in X], "period": X.meta["period"]})
     out = LightCurveCleaner().transform(frame)
     np.testing.assert_array_equal(out.mag, Xc.mag)
+
+
+def test_vectorised_smoother_matches_supersmoother_package():
+    from supersmoother import SuperSmoother
+
+    from vsaug._supersmoother import periodic_supersmoother
+
+    rng = np.random.default_rng(0)
+    lengths = [40, 57, 120]
+    phs, ys, dys = [], [], []
+    for n in lengths:
+        ph = np.sort(rng.uniform(0, 1, n))
+        phs.append(ph)
+        ys.append(np.sin(2 * np.pi * ph) + rng.normal(0, 0.1, n))
+        dys.append(rng.uniform(0.05, 0.2, n))
+    off = np.concatenate([[0], np.cumsum(lengths)])
+    got = periodic_supersmoother(np.concatenate(phs), np.concatenate(ys),
+                                 np.concatenate(dys), off, np.concatenate(phs), off)
+    want = np.concatenate([
+        SuperSmoother(period=1.0).fit(p, y, d, presorted=True).predict(p)
+        for p, y, d in zip(phs, ys, dys)
+    ])
+    np.testing.assert_allclose(got, want, atol=1e-8)

@@ -4,7 +4,6 @@ from collections import Counter
 
 import numpy as np
 import pytest
-from threadpoolctl import threadpool_limits
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
@@ -18,15 +17,6 @@ from vsaug.augmentation import DuplicateAugmenter
 from vsaug.datasets import make_light_curves
 
 CLASSES = ["Ecl", "RRab", "RRc", "DSct"]
-
-@pytest.fixture(autouse=True)
-def one_openmp_thread():
-    # Gradient boosting's OpenMP threads spin against each other on a busy
-    # 2-core machine (ten times slower); tests use one thread.
-    with threadpool_limits(limits=1, user_api="openmp"):
-        yield
-
-
 
 @pytest.fixture(scope="module")
 def data():

@@ -214,3 +214,29 @@ def test_vectorised_smoother_matches_supersmoother_package():
         for p, y, d in zip(phs, ys, dys)
     ])
     np.testing.assert_allclose(got, want, atol=1e-8)
+
+
+def test_set_output_and_feature_names_pass_through_a_light_curve_step():
+    from sklearn import config_context
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from vsaug import PeriodFinder, PeriodicFeatures
+
+    X, y = make_light_curves(40, classes=["RRab", "Ecl"], n_points=(30, 40), random_state=0)
+    pipe = make_pipeline(LightCurveCleaner(max_iter=1), PeriodicFeatures(n_harmonics=2),
+                         HistGradientBoostingClassifier(max_iter=3))
+    assert pipe.set_output(transform="pandas") is pipe
+    pipe.fit(X, y)
+    table = pipe[:-1].transform(X)
+    names = pipe[:-1].get_feature_names_out()
+    assert isinstance(table, pd.DataFrame)
+    assert list(table.columns) == list(names) == list(pipe[1].get_feature_names_out())
+    # Light curves stay light curves, whatever the output configuration says.
+    with config_context(transform_output="pandas"):
+        for step in (LightCurveCleaner(max_iter=1), PeriodFinder(max_period=5.0)):
+            assert isinstance(step.fit_transform(X[:3]), LightCurves)
+            assert step.set_output(transform="polars") is step
+            assert step.get_feature_names_out(["a"]).tolist() == ["a"]
+            assert step.get_feature_names_out().size == 0
+    with pytest.raises(ValueError, match="LightCurveCleaner.set_output: transform must be"):
+        LightCurveCleaner().set_output(transform="arrow")

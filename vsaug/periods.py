@@ -7,9 +7,10 @@ from numbers import Integral, Real
 import numpy as np
 from astropy.timeseries import LombScargle
 from joblib import Parallel, delayed
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from ._base import LightCurveTransformerMixin
 from .lightcurves import as_light_curves
 
 __all__ = ["PeriodFinder", "lomb_scargle_period"]
@@ -119,7 +120,7 @@ def _periods_chunk(time, mag, err, offsets, kwargs):
     return out
 
 
-class PeriodFinder(TransformerMixin, BaseEstimator):
+class PeriodFinder(LightCurveTransformerMixin, BaseEstimator):
     """Fill ``meta['period']`` with the Lomb-Scargle period of each curve.
 
     Curves that already have a finite, positive period keep it unless
@@ -193,12 +194,6 @@ class PeriodFinder(TransformerMixin, BaseEstimator):
         self.overwrite = overwrite
         self.n_jobs = n_jobs
         self.verbose = verbose
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.requires_fit = False
-        tags.input_tags.two_d_array = False
-        return tags
 
     def _check(self):
         self._validate_params()

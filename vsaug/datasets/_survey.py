@@ -197,7 +197,7 @@ def write_crts_folder(X, y, path):
     --------
     >>> import tempfile
     >>> from vsaug.datasets import make_light_curves, load_crts, write_crts_folder
-        >>> X, y = make_light_curves(60, random_state=0)
+    >>> X, y = make_light_curves(60, random_state=0)
     >>> folder = write_crts_folder(X, y, tempfile.mkdtemp())
     >>> X2, y2 = load_crts(folder)
     >>> len(X2), bool((y2 == y).all())

@@ -3,7 +3,6 @@
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.base import clone
 from sklearn.pipeline import make_pipeline
 
 from vsaug import MIN_POINTS, LightCurveCleaner, LightCurves
@@ -179,10 +178,8 @@ def test_bad_parameters(params, message):
         LightCurveCleaner(**params).fit(X)
 
 
-def test_sklearn_conventions_and_pipeline():
-    cleaner = LightCurveCleaner(residual_clip=4.0, n_jobs=1)
-    assert clone(cleaner).get_params() == cleaner.get_params()
-    assert "residual_clip=4.0" in repr(cleaner)
+def test_in_a_pipeline_and_from_a_per_star_frame():
+    # clone, get_params and repr: tests/test_common.py checks every estimator.
     X, _ = _sinusoids(n_curves=2)
     Xc = make_pipeline(LightCurveCleaner()).fit_transform(X)
     assert Xc.meta["n_clipped"].tolist() == [3, 3]

@@ -558,6 +558,11 @@ class PeriodFinder(TransformerMixin, BaseEstimator):
     verbose : int, default=0
         Show a progress bar when > 0 (:func:`vsaug._progress.progress_bar`).
 
+    See Also
+    --------
+    LightCurveCleaner : Needs the period this transformer provides.
+    register_period_search : Add a period-search implementation.
+
     Notes
     -----
     Curves with constant magnitudes or a single epoch get a NaN period, NaN
@@ -570,10 +575,6 @@ class PeriodFinder(TransformerMixin, BaseEstimator):
     the benchmark counts half and double periods as hits for those classes.
     The transformer is stateless: ``fit`` only validates.
 
-    See Also
-    --------
-    LightCurveCleaner : needs the period this transformer provides.
-
     Examples
     --------
     >>> import numpy as np
@@ -584,6 +585,9 @@ class PeriodFinder(TransformerMixin, BaseEstimator):
     >>> X = LightCurves(t, mag, np.full(150, 0.05), [0, 150])
     >>> Xp = PeriodFinder().fit_transform(X)
     >>> round(float(Xp.meta["period"][0]), 3)
+    0.37
+    >>> fast = PeriodFinder(method="nufft").fit_transform(X)
+    >>> round(float(fast.meta["period"][0]), 3)
     0.37
     """
 

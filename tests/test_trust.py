@@ -1,0 +1,49 @@
+"""``vsaug fit`` chooses its bag size from the data (issue 16, item 3)."""
+
+import pytest
+
+import vsaug.experiments as ex
+from vsaug import load
+from vsaug.cli import main
+from vsaug.datasets import make_light_curves
+from vsaug.experiments import write_crts_folder
+
+
+@pytest.fixture(scope="module")
+def small_folder(tmp_path_factory):
+    # 300 + 100 stars: a mean class size of 200, far below the fast profile's 1875.
+    X, y = make_light_curves(400, classes=["Ecl", "RRab"], weights={"Ecl": 3, "RRab": 1},
+                             n_points=(40, 60), random_state=3)
+    return write_crts_folder(X, y, tmp_path_factory.mktemp("small"))
+
+
+@pytest.fixture
+def quick_members(monkeypatch):
+    """make_model as the command calls it, with one bag of duplicates, no cleaning."""
+    real = ex.make_model
+
+    def quick(model, profile, **kwargs):
+        kwargs.update(n_bags=1, clean=False)
+        pipe = real(model, profile, **kwargs)
+        return pipe.set_params(ensemble__augmenter="duplicate")
+
+    monkeypatch.setattr(ex, "make_model", quick)
+
+
+def fitted_bag_size(folder, tmp_path, *extra):
+    out = tmp_path / "m.vsaug"
+    assert main(["fit", "--data", str(folder), "--profile", "fast", "--out", str(out),
+                 "--n-jobs", "1", *extra]) == 0
+    return load(out).named_steps["ensemble"].samples_per_class
+
+
+def test_a_small_catalogue_gets_a_small_bag_and_is_told(small_folder, tmp_path, quick_members,
+                                                       capsys):
+    assert fitted_bag_size(small_folder, tmp_path) == 200
+    out = capsys.readouterr().out
+    assert "bags of 200 curves per class" in out and "--samples-per-class" in out
+
+
+def test_an_explicit_bag_size_wins(small_folder, tmp_path, quick_members, capsys):
+    assert fitted_bag_size(small_folder, tmp_path, "--samples-per-class", "37") == 37
+    assert "bags of" not in capsys.readouterr().out

@@ -1,6 +1,9 @@
 """Fixtures shared by the test files."""
 
+import os
+
 import pytest
+from hypothesis import settings
 from threadpoolctl import threadpool_limits
 
 from vsaug.datasets import make_light_curves
@@ -33,3 +36,11 @@ def network_data(network_curves):
     """Train, validation and test curves the network tests share."""
     return {"train": network_curves(256, 0), "val": network_curves(128, 2),
             "test": network_curves(200, 1)}
+
+
+# Hypothesis: a bounded, reproducible profile for CI (tests/test_properties.py);
+# HYPOTHESIS_PROFILE=dev explores more examples with fresh random seeds.
+settings.register_profile("ci", max_examples=30, deadline=None, derandomize=True,
+                          database=None, print_blob=True)
+settings.register_profile("dev", max_examples=300, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

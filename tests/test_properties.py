@@ -183,8 +183,11 @@ def test_features_are_finite_order_and_batch_independent(X, seed, data):
     F = features.transform(X)
     assert F.shape == (len(X), len(features.get_feature_names_out()))
     assert np.isfinite(F).all()
+    # Magnitudes spread by 1e-9 around 30 keep ~7 significant digits in their
+    # deviations, so summing in another order moves skew and kurtosis in the
+    # 6th digit; a feature that depends on the order differs far more.
     np.testing.assert_allclose(features.transform(shuffled_within_stars(X, seed)), F,
-                               rtol=1e-6, atol=1e-9)
+                               rtol=1e-4, atol=1e-9)
     k = split_point(data.draw, X)
     np.testing.assert_array_equal(np.vstack([features.transform(p) for p in parts(X, k)]), F)
 

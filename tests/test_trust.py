@@ -47,3 +47,17 @@ def test_a_small_catalogue_gets_a_small_bag_and_is_told(small_folder, tmp_path, 
 def test_an_explicit_bag_size_wins(small_folder, tmp_path, quick_members, capsys):
     assert fitted_bag_size(small_folder, tmp_path, "--samples-per-class", "37") == 37
     assert "bags of" not in capsys.readouterr().out
+
+
+def test_an_unwritable_out_is_named_as_given(small_folder, tmp_path, monkeypatch, capsys):
+    from pathlib import Path
+
+    def refuse(self, data):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "write_bytes", refuse)
+    out = tmp_path / "m.vsaug"
+    assert main(["fit", "--data", str(small_folder), "--out", str(out), "-q"]) == 1
+    assert capsys.readouterr().err.strip() == (
+        f"vsaug fit: error: {out}: Permission denied; choose a folder you may write to, "
+        "or fix its permissions")

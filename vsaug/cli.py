@@ -259,8 +259,11 @@ def _check_writable(path):
         raise IsADirectoryError(errno.EISDIR, "is a folder", str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     probe = path.with_name(f".{path.name}.probe{os.getpid()}")
-    probe.write_bytes(b"")  # os.access says yes to root on read-only mounts: really try
-    probe.unlink()
+    try:
+        probe.write_bytes(b"")  # os.access says yes to root on read-only mounts: really try
+        probe.unlink()
+    except OSError as exc:  # name the user's file, not the probe
+        raise OSError(exc.errno, exc.strerror, str(path)) from exc
 
 
 #: The smallest bag size ``vsaug fit`` chooses by itself (curves per class):

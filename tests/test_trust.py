@@ -1,5 +1,8 @@
-"""``vsaug fit`` chooses its bag size from the data (issue 16, item 3)."""
+"""Trust: ``vsaug fit``'s bag size (issue 16, item 3), its output check, model-file arrays."""
 
+import io
+
+import numpy as np
 import pytest
 
 import vsaug.experiments as ex
@@ -61,3 +64,29 @@ def test_an_unwritable_out_is_named_as_given(small_folder, tmp_path, monkeypatch
     assert capsys.readouterr().err.strip() == (
         f"vsaug fit: error: {out}: Permission denied; choose a folder you may write to, "
         "or fix its permissions")
+
+
+@pytest.mark.parametrize("array", [
+    np.zeros(0), np.array(3.5), np.zeros((0, 3), dtype=np.int32), np.arange(10, dtype=">i4"),
+    np.array(["ab", "c"]), np.asfortranarray(np.arange(6.0).reshape(2, 3)),
+    np.ones(7, dtype=[("value", "<f8"), ("count", "<u4"), ("is_leaf", "u1")]),
+])
+def test_model_file_arrays_read_back_exactly(array):
+    from vsaug._model_format import _read_npy
+
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    back = _read_npy(buffer.getvalue())
+    assert back.dtype == array.dtype and back.shape == array.shape and back.flags.writeable
+    np.testing.assert_array_equal(back, array)
+
+
+def test_truncated_or_foreign_array_members_are_refused():
+    from vsaug._model_format import _read_npy
+
+    buffer = io.BytesIO()
+    np.save(buffer, np.arange(100.0), allow_pickle=False)
+    with pytest.raises(ValueError, match="buffer is smaller"):
+        _read_npy(buffer.getvalue()[:-1])
+    with pytest.raises(ValueError, match="not a .npy file"):
+        _read_npy(b"PK\x03\x04 not numpy")

@@ -5,8 +5,9 @@ its ``__getstate__`` (or ``__dict__``) down to values the format knows:
 ``None``, bools, numbers, strings, bytes, lists, tuples, dicts, sets,
 numpy arrays and scalars, numpy random generators, pandas frames, series and
 indexes, and objects of *allowed* classes, named by import path. The tree is
-``state.json``; every array is a ``.npy`` member (read back with
-``allow_pickle=False``); every Keras network a ``.keras`` member (read back
+``state.json``; every array is a ``.npy`` member (read back as raw data
+with numpy's header parser, which is ``numpy.load(allow_pickle=False)``
+without its per-array cost; object arrays are refused); every Keras network a ``.keras`` member (read back
 with ``safe_mode=True``). ``manifest.json`` names the format and vsaug
 versions, the estimator's class and parameters, and every class the file
 uses, so :func:`read_model` refuses an unknown class by name before it

@@ -1,6 +1,9 @@
 """Fixtures shared by the test files."""
 
+import os
+
 import pytest
+from hypothesis import settings
 from threadpoolctl import threadpool_limits
 
 from vsaug.datasets import make_light_curves
@@ -55,3 +58,11 @@ def crts_folder(small_catalogue, tmp_path_factory):
         return write_crts_folder(*small_catalogue(seed), tmp_path_factory.mktemp("crts"))
 
     return write
+
+
+# Hypothesis: a bounded, reproducible profile for CI (tests/test_properties.py);
+# HYPOTHESIS_PROFILE=dev explores more examples with fresh random seeds.
+settings.register_profile("ci", max_examples=30, deadline=None, derandomize=True,
+                          database=None, print_blob=True)
+settings.register_profile("dev", max_examples=300, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

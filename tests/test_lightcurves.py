@@ -281,6 +281,14 @@ def test_with_points_validates_replaced_arrays():
     assert X.with_points(meta=X.meta.assign(period=2.0)).meta["period"].eq(2.0).all()
 
 
+def test_arrays_that_are_not_numbers_are_refused_by_name():
+    X = make_set()
+    with pytest.raises(TypeError, match="^mag must hold numbers.*could not convert string"):
+        X.with_points(mag=np.full(X.n_points, "bright"))
+    with pytest.raises(TypeError, match="^time must hold numbers"):
+        LightCurves([{"t": 1}] * 5, np.zeros(5), np.ones(5), [0, 5])
+
+
 def _fast_member():
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.pipeline import make_pipeline

@@ -277,3 +277,69 @@ def test_vsaug_predict_streams_a_long_table(model, curves, expected, tmp_path):
     assert main(args + ["--out", str(tmp_path / "folder")]) == 0
     pd.testing.assert_frame_equal(read_predictions(tmp_path / "folder"), single)
     assert main(args + ["--time", "t", "--out", str(tmp_path / "x.csv")]) == 1
+
+
+# ------------------------------------------------------------ atomic writes
+def test_a_failing_part_write_leaves_no_partial_file_and_resume_completes(
+        model, curves, expected, tmp_path, monkeypatch):
+    long_table(curves).to_parquet(tmp_path / "obs.parquet")
+    out = tmp_path / "out"
+    real = streaming.pq.write_table
+    calls = []
+
+    def disk_fills_on_third_part(table, where, **kwargs):
+        calls.append(where)
+        if len(calls) == 3:
+            with open(where, "wb") as f:  # half a file, then the disk is full
+                f.write(b"PAR1" + b"\0" * 100)
+            raise OSError(28, "No space left on device", str(where))
+        return real(table, where, **kwargs)
+
+    monkeypatch.setattr(streaming.pq, "write_table", disk_fills_on_third_part)
+    kwargs = dict(period="period", chunk_stars=20, verbose=0)
+    with pytest.raises(OSError, match="No space left"):
+        predict_catalog(model, tmp_path / "obs.parquet", out, **kwargs)
+    # Every part went through a temporary file in the output folder.
+    assert all(p.parent == out and p.name.startswith(".part-") for p in calls)
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["manifest.json", "part-00000.parquet", "part-00001.parquet"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert sorted(manifest["chunks"]) == ["0", "1"]
+
+    monkeypatch.setattr(streaming.pq, "write_table", real)
+    summary = predict_catalog(model, tmp_path / "obs.parquet", out, **kwargs)
+    assert summary["chunks_run"] == summary["n_chunks"] - 2
+    np.testing.assert_array_equal(proba_of(read_predictions(out), curves, model), expected)
+
+
+def test_a_failing_manifest_write_keeps_the_previous_manifest(model, curves, tmp_path,
+                                                              monkeypatch):
+    long_table(curves[:40]).to_parquet(tmp_path / "obs.parquet")
+    out = tmp_path / "out"
+    real = streaming._write_manifest
+    writes = []
+
+    def fails_on_third(folder, manifest):
+        writes.append(1)
+        if len(writes) == 3:
+            def half_then_full(path):
+                with open(path, "w") as f:
+                    f.write('{"format": ')
+                raise OSError(28, "No space left on device", str(path))
+            streaming.atomic_write(folder / streaming.MANIFEST, half_then_full)
+        return real(folder, manifest)
+
+    monkeypatch.setattr(streaming, "_write_manifest", fails_on_third)
+    with pytest.raises(OSError):
+        predict_catalog(model, tmp_path / "obs.parquet", out, period="period", chunk_stars=10,
+                        verbose=0)
+    manifest = json.loads((out / "manifest.json").read_text())  # whole, the earlier one
+    assert manifest["format"] and not manifest["complete"]
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+    # Written after chunks 0 and 1; the write after chunk 2 failed, so chunk 2's
+    # part is on disk but unrecorded, and resuming classifies it again.
+    assert list(manifest["chunks"]) == ["0", "1"] and len(read_predictions(out)) == 20
+    monkeypatch.setattr(streaming, "_write_manifest", real)
+    summary = predict_catalog(model, tmp_path / "obs.parquet", out, period="period",
+                              chunk_stars=10, verbose=0)
+    assert summary["chunks_run"] == 2 and len(read_predictions(out)) == 40

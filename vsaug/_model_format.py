@@ -5,8 +5,9 @@ its ``__getstate__`` (or ``__dict__``) down to values the format knows:
 ``None``, bools, numbers, strings, bytes, lists, tuples, dicts, sets,
 numpy arrays and scalars, numpy random generators, pandas frames, series and
 indexes, and objects of *allowed* classes, named by import path. The tree is
-``state.json``; every array is a ``.npy`` member (read back with
-``allow_pickle=False``); every Keras network a ``.keras`` member (read back
+``state.json``; every array is a ``.npy`` member (read back as raw data
+with numpy's header parser, which is ``numpy.load(allow_pickle=False)``
+without its per-array cost; object arrays are refused); every Keras network a ``.keras`` member (read back
 with ``safe_mode=True``). ``manifest.json`` names the format and vsaug
 versions, the estimator's class and parameters, and every class the file
 uses, so :func:`read_model` refuses an unknown class by name before it
@@ -25,6 +26,7 @@ scikit-learn's Cython losses are rebuilt from their constructor arguments).
 
 from __future__ import annotations
 
+import functools
 import importlib
 import io
 import json
@@ -324,6 +326,52 @@ def write_model(estimator, path, manifest):
 
 
 # ---------------------------------------------------------------- reading
+#: Bytes before the header of a .npy file, by format version: magic (6),
+#: version (2) and the header length (2 or 4 bytes, little-endian).
+_NPY_PREFIX = {(1, 0): 10, (2, 0): 12, (3, 0): 12}
+
+
+@functools.lru_cache(maxsize=4096)
+def _npy_header(prefix_and_header):
+    """(dtype, shape, fortran_order) of a .npy header, parsed by numpy once per distinct header.
+
+    A model holds thousands of small arrays (one per gradient-boosting tree)
+    whose headers repeat; numpy parses each with ``literal_eval``, which was
+    most of the load time.
+    """
+    fp = io.BytesIO(prefix_and_header)
+    version = np.lib.format.read_magic(fp)
+    reader = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
+        np.lib.format.read_array_header_2_0
+    shape, fortran_order, dtype = reader(fp)
+    return dtype, shape, fortran_order
+
+
+def _read_npy(data):
+    """The array in the .npy bytes ``data``, never unpickling (object arrays are refused).
+
+    Examples
+    --------
+    >>> buf = io.BytesIO()
+    >>> np.save(buf, np.arange(6.0).reshape(2, 3))
+    >>> _read_npy(buf.getvalue())[1].tolist()
+    [3.0, 4.0, 5.0]
+    """
+    version = (data[6], data[7]) if len(data) >= 8 and data[:6] == b"\x93NUMPY" else None
+    if version not in _NPY_PREFIX:
+        raise ValueError("not a .npy file of a known version")
+    start = _NPY_PREFIX[version]
+    size = int.from_bytes(data[8:start], "little")
+    dtype, shape, fortran_order = _npy_header(bytes(data[:start + size]))
+    if dtype.hasobject:
+        raise ValueError("Object arrays cannot be loaded when allow_pickle=False")
+    count = math.prod(shape)
+    flat = np.frombuffer(data, dtype=dtype, count=count, offset=start + size)
+    # a copy: writable, and free of the member's bytes
+    return flat.reshape(shape, order="F" if fortran_order else "C").copy(
+        order="F" if fortran_order else "C")
+
+
 class _Reader:
     """Decodes JSON nodes back into objects, reading members from the zip."""
 
@@ -338,7 +386,7 @@ class _Reader:
 
     def array(self, member):
         try:
-            return np.load(io.BytesIO(self.blob(member)), allow_pickle=False)
+            return _read_npy(self.blob(member))
         except ValueError as exc:
             raise ModelFileError(
                 f"{self.name}: member {member} is not a plain numpy array ({exc}); "

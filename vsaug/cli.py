@@ -85,7 +85,8 @@ def _add_sizes(parser):
 
     parser.add_argument("--n-bags", type=_positive_int, help="bags per ensemble (default: the profile's)")
     parser.add_argument("--samples-per-class", type=_positive_int,
-                        help="curves per class in every bag (default: the profile's)")
+                        help="curves per class in every bag (default: fit takes the mean class "
+                             "size clipped to [100, the profile's]; reproduce the profile's)")
     parser.add_argument("--epochs", type=_positive_int, help="training epochs of the networks")
     parser.add_argument("--learning-rate-schedule", choices=LEARNING_RATE_SCHEDULES,
                         help="the networks' learning-rate schedule (default: the profile's)")
@@ -258,8 +259,66 @@ def _check_writable(path):
         raise IsADirectoryError(errno.EISDIR, "is a folder", str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     probe = path.with_name(f".{path.name}.probe{os.getpid()}")
-    probe.write_bytes(b"")  # os.access says yes to root on read-only mounts: really try
-    probe.unlink()
+    try:
+        probe.write_bytes(b"")  # os.access says yes to root on read-only mounts: really try
+        probe.unlink()
+    except OSError as exc:  # name the user's file, not the probe
+        raise OSError(exc.errno, exc.strerror, str(path)) from exc
+
+
+#: The smallest bag size ``vsaug fit`` chooses by itself (curves per class):
+#: fewer leave the member too little to learn from.
+MIN_AUTO_BAG = 100
+
+
+def _bag_size(y, default, minimum=MIN_AUTO_BAG):
+    """Curves per class in every bag, scaled to the data: mean class size, clipped.
+
+    A bag then holds about as many curves as the training set (``n_classes``
+    times the mean class size), so a small catalogue does not train on bags
+    that are mostly synthetic. The result is clipped to
+    ``[min(minimum, default), default]``: never above the profile's size
+    (which is tuned for CRTS, whose ~30,000 stars over 11 classes give a
+    mean of ~2,700, above its 1,875), never so small that a member cannot learn.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_stars,)
+        The class labels.
+    default : int
+        The profile's ``samples_per_class``.
+    minimum : int, default=MIN_AUTO_BAG
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> _bag_size(["a"] * 2400 + ["b"] * 500 + ["c"] * 100, 1875)
+    1000
+    >>> _bag_size(["a"] * 20000 + ["b"] * 10000, 1875)
+    1875
+    >>> _bag_size(["a"] * 60 + ["b"] * 30, 1875)
+    100
+    """
+    _, counts = np.unique(np.asarray(y), return_counts=True)
+    mean = int(round(counts.mean()))
+    return int(np.clip(mean, min(minimum, default), default))
+
+
+def _fit_bag_size(args, y):
+    """``--samples-per-class`` if given, else :func:`_bag_size`; says which."""
+    from .experiments._profiles import resolve_profile
+
+    if args.samples_per_class is not None:
+        return args.samples_per_class
+    default = resolve_profile(args.profile).samples_per_class
+    chosen = _bag_size(y, default)
+    _say(args, f"bags of {chosen} curves per class (the mean class size of the data, clipped "
+               f"to [{min(MIN_AUTO_BAG, default)}, {default}], the {args.profile} profile's "
+               "size); set --samples-per-class to choose")
+    return chosen
 
 
 def _cmd_fit(args, command):
@@ -270,7 +329,7 @@ def _cmd_fit(args, command):
     X, y = _read_folder(args.data, labelled=True)
     _say(args, f"fitting a {args.model} model ({args.profile} profile) on {len(X)} stars")
     model = make_model(args.model, args.profile, n_bags=args.n_bags,
-                       samples_per_class=args.samples_per_class, epochs=args.epochs,
+                       samples_per_class=_fit_bag_size(args, y), epochs=args.epochs,
                        learning_rate_schedule=args.learning_rate_schedule,
                        error_model=args.error_model, cadence_subset=args.cadence_subset,
                        clean=args.clean, n_jobs=args.n_jobs, random_state=args.seed,

@@ -99,10 +99,10 @@ class LightCurves:
     """
 
     def __init__(self, time, mag, err, offsets, meta=None, *, validate=True, copy=True):
-        self.time = np.array(time, dtype=np.float64, copy=copy)
-        self.mag = np.array(mag, dtype=np.float64, copy=copy)
-        self.err = np.array(err, dtype=np.float64, copy=copy)
-        self.offsets = np.array(offsets, dtype=np.int64, copy=copy)
+        self.time = _number_array(time, "time", np.float64, copy)
+        self.mag = _number_array(mag, "mag", np.float64, copy)
+        self.err = _number_array(err, "err", np.float64, copy)
+        self.offsets = _number_array(offsets, "offsets", np.int64, copy)
         n_curves = self.offsets.size - 1
         if meta is None:
             meta = pd.DataFrame(index=pd.RangeIndex(max(n_curves, 0)))
@@ -649,6 +649,15 @@ class LightCurves:
         body = "".join(f"<tr><th style='text-align:left'>{k}</th><td style='text-align:left'>"
                        f"{v}</td></tr>" for k, v in rows)
         return f"<div><b>LightCurves</b><table>{body}</table></div>"
+
+
+def _number_array(values, name, dtype, copy):
+    """``values`` as an array of ``dtype``, or a TypeError naming the array."""
+    try:
+        return np.array(values, dtype=dtype, copy=copy)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must hold numbers, but it cannot be converted to "
+                        f"{np.dtype(dtype).name} ({exc}); convert it first") from None
 
 
 def _from_sequences(triples, meta):

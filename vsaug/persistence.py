@@ -10,7 +10,7 @@ A model file (by convention ``*.vsaug``) is a zip archive:
     The fitted state as a tree of JSON nodes (numbers, strings, lists,
     dicts, objects of allowed classes).
 ``m<N>.npy``, ``m<N>.keras``
-    Arrays, read with ``numpy.load(allow_pickle=False)``, and Keras
+    Arrays, read as ``numpy.load(allow_pickle=False)`` reads them, and Keras
     networks, read with ``keras.saving.load_model(safe_mode=True)``.
 
 :func:`load` refuses a class it does not know before it builds anything,

@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._ragged import lengths_to_offsets, segment_ids, segment_mean, segment_positions
+from ._ragged import (lengths_to_offsets, segment_ids, segment_mean, segment_min,
+                      segment_positions)
 
 __all__ = ["periodic_supersmoother"]
 
@@ -212,7 +213,9 @@ def periodic_supersmoother(ph, y, dy, offsets, ph_out, out_offsets):
     # small, so their differences lose no precision.
     y_mean = segment_mean(y, offsets)
     y_c = y - np.repeat(y_mean, n)
-    w = 1.0 / dy**2
+    # relative to each curve's smallest error first: 1 / dy**2 overflows
+    # for errors below ~1e-154 or above ~1e154
+    w = (np.repeat(segment_min(dy, offsets), n) / dy) ** 2
     w = w / np.repeat(segment_mean(w, offsets), n)
     win = _PeriodicWindows(ph, w, offsets)
     spans = np.asarray(PRIMARY_SPANS)

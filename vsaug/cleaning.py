@@ -79,12 +79,16 @@ def merge_duplicate_phases(ph, mag, err, offsets, tol=PHASE_TOLERANCE):
     new_group = np.ones(n, dtype=bool)
     new_group[1:] = (np.diff(ph) >= tol) | (np.diff(curve) != 0)  # never across curves
     group = np.cumsum(new_group) - 1
-    w = 1.0 / err**2
+    # Weights relative to each curve's smallest error: 1 / err**2 itself
+    # overflows for errors below ~1e-154 or above ~1e154.
+    err_min = segment_min(err, offsets)[curve]
+    w = (err_min / err) ** 2
     w_sum = np.bincount(group, w)
     merged_mag = np.bincount(group, w * mag) / w_sum
     merged_ph = np.bincount(group, w * ph) / w_sum
     per_curve = np.bincount(curve[new_group], minlength=offsets.size - 1)
-    return merged_ph, merged_mag, 1.0 / np.sqrt(w_sum), lengths_to_offsets(per_curve)
+    merged_err = err_min[new_group] / np.sqrt(w_sum)
+    return merged_ph, merged_mag, merged_err, lengths_to_offsets(per_curve)
 
 
 def _clean_chunk(ph, mag, err, fit_ok, offsets, residual_clip, max_iter):

@@ -57,6 +57,7 @@ MAY_BE_MISSING = ("period",)
 NO_PERIOD_NEEDED = ("LightCurves()", "PeriodFinder", "DuplicateAugmenter")
 #: Entry points for which an empty set is a valid input (an empty result).
 EMPTY_IS_FINE = ("LightCurves()", "LightCurveCleaner", "PeriodFinder", "PeriodicFeatures")
+PREDICTING = (".predict_proba", ".predict", ".transform")
 
 
 # -------------------------------------------------------------- outcomes
@@ -198,7 +199,8 @@ def is_invalid(flag, entry):
     if flag == "period":
         return not entry.startswith(NO_PERIOD_NEEDED)
     if flag == "empty":
-        return not entry.startswith(EMPTY_IS_FINE)
+        # no curves to predict is an empty result everywhere; fitting on none is an error
+        return not (entry.startswith(EMPTY_IS_FINE) or entry.endswith(PREDICTING))
     return flag
 
 

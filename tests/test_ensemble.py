@@ -382,3 +382,21 @@ def test_verbose_reports_progress_over_bags(data, capsys):
     captured = capsys.readouterr()
     assert "BaggingAugmentedEnsemble: bags: 2/2 bag" in captured.err
     assert "drawing" in captured.out
+
+
+def test_bad_period_named_by_its_place_in_X_and_empty_prediction():
+    from sklearn.dummy import DummyClassifier
+
+    from vsaug.datasets import make_light_curves
+
+    X, y = make_light_curves(60, classes=["RRab", "Ecl"], random_state=0)
+    meta = X.meta.copy()
+    meta.loc[meta.index[2], "period"] = 0.0
+    bad = X.with_points(meta=meta)
+    ens = BaggingAugmentedEnsemble(DummyClassifier(), augmenter="duplicate", n_estimators=2,
+                                   samples_per_class=20)
+    with pytest.raises(ValueError, match=r"star 2\b.*period=0\.0"):
+        ens.fit(bad, y)
+    fitted = ens.fit(X, y)
+    assert fitted.predict_proba(X[[]]).shape == (0, 2)
+    assert fitted.predict(X[[]]).shape == (0,)

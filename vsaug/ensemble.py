@@ -475,6 +475,8 @@ class BaggingAugmentedEnsemble(
         self
         """
         X = as_light_curves(X)
+        if "period" in X.meta.columns:
+            X.require("period")  # a bad period named by its place in X, not in a bag
         y = check_labels(y, len(X), min_classes=2, estimator=type(self).__name__)
         weights = self._check_sample_weight(sample_weight, len(X))
         self.classes_, y_index = np.unique(y, return_inverse=True)
@@ -586,6 +588,8 @@ class BaggingAugmentedEnsemble(
         check_is_fitted(self, "estimators_")
         X = as_light_curves(X)
         proba = np.zeros((len(X), self.classes_.size))
+        if len(X) == 0:  # as the networks and PeriodicFeatures: no curves, no rows
+            return proba
         for member in self.estimators_:
             proba += self._member_proba(member, X)
         return proba / len(self.estimators_)

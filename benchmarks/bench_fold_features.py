@@ -57,9 +57,22 @@ def features(X, n_jobs, cache):
           f"({len(X) / (time.perf_counter() - started):.1f} curves/s)", flush=True)
     names = periodic.get_feature_names_out().astype(str)
     cache.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(cache, lambda p: np.savez(p, ids=np.arange(len(X)), base=base, extra=extra,
-                                           base_names=names))
+    def write(path):
+        with open(path, "wb") as f:  # a file object: np.savez would append .npz to a name
+            np.savez(f, ids=np.arange(len(X)), base=base, extra=extra, base_names=names)
+
+    atomic_write(cache, write)
     return base, extra, list(names)
+
+
+def markdown(frame, fmt="{:.3f}"):
+    """A Markdown table of ``frame`` (index as the first column), numbers formatted by ``fmt``."""
+    head = [str(frame.index.name or "")] + [str(c) for c in frame.columns]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for label, row in frame.iterrows():
+        cells = [fmt.format(v) if isinstance(v, (float, np.floating)) else str(v) for v in row]
+        lines.append("| " + " | ".join([str(label)] + cells) + " |")
+    return "\n".join(lines)
 
 
 def per_class(y_true, y_pred, classes):
@@ -104,11 +117,11 @@ def main():
         prec[label], rec[label] = per_class(truth, pred, classes)
     print("\nValidation part (%d stars), HistGradientBoosting(class_weight='balanced'):\n"
           % (len(X_fit) - n_train))
-    print(pd.DataFrame(rows, columns=["features", "balanced accuracy", "macro F1"])
-          .to_markdown(index=False, floatfmt=".3f"))
+    print(markdown(pd.DataFrame(rows, columns=["features", "balanced accuracy", "macro F1"])
+                   .set_index("features")))
     for what, table in (("precision", prec), ("recall", rec)):
         print(f"\nPer-class {what}:\n")
-        print(pd.DataFrame(table, index=classes).T.to_markdown(floatfmt=".2f"))
+        print(markdown(pd.DataFrame(table, index=classes).T, "{:.2f}"))
 
 
 if __name__ == "__main__":

@@ -33,3 +33,25 @@ def network_data(network_curves):
     """Train, validation and test curves the network tests share."""
     return {"train": network_curves(256, 0), "val": network_curves(128, 2),
             "test": network_curves(200, 1)}
+
+
+@pytest.fixture(scope="session")
+def small_catalogue():
+    """Make 100 curves of Ecl, RRab and DSct, 6:2:1 (CLI and runner tests): ``make(seed)``."""
+
+    def make(seed):
+        return make_light_curves(100, classes=["Ecl", "RRab", "DSct"],
+                                 weights={"Ecl": 6, "RRab": 2, "DSct": 1}, random_state=seed)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def crts_folder(small_catalogue, tmp_path_factory):
+    """Write ``small_catalogue(seed)`` as a CRTS-layout folder: ``write(seed)`` -> its path."""
+    from vsaug.datasets import write_crts_folder
+
+    def write(seed):
+        return write_crts_folder(*small_catalogue(seed), tmp_path_factory.mktemp("crts"))
+
+    return write

@@ -3,7 +3,6 @@
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.base import clone
 from sklearn.pipeline import make_pipeline
 
 from vsaug import MIN_POINTS, LightCurveCleaner, LightCurves
@@ -179,10 +178,8 @@ def test_bad_parameters(params, message):
         LightCurveCleaner(**params).fit(X)
 
 
-def test_sklearn_conventions_and_pipeline():
-    cleaner = LightCurveCleaner(residual_clip=4.0, n_jobs=1)
-    assert clone(cleaner).get_params() == cleaner.get_params()
-    assert "residual_clip=4.0" in repr(cleaner)
+def test_in_a_pipeline_and_from_a_per_star_frame():
+    # clone, get_params and repr: tests/test_common.py checks every estimator.
     X, _ = _sinusoids(n_curves=2)
     Xc = make_pipeline(LightCurveCleaner()).fit_transform(X)
     assert Xc.meta["n_clipped"].tolist() == [3, 3]
@@ -214,3 +211,29 @@ def test_vectorised_smoother_matches_supersmoother_package():
         for p, y, d in zip(phs, ys, dys)
     ])
     np.testing.assert_allclose(got, want, atol=1e-8)
+
+
+def test_set_output_and_feature_names_pass_through_a_light_curve_step():
+    from sklearn import config_context
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from vsaug import PeriodFinder, PeriodicFeatures
+
+    X, y = make_light_curves(40, classes=["RRab", "Ecl"], n_points=(30, 40), random_state=0)
+    pipe = make_pipeline(LightCurveCleaner(max_iter=1), PeriodicFeatures(n_harmonics=2),
+                         HistGradientBoostingClassifier(max_iter=3))
+    assert pipe.set_output(transform="pandas") is pipe
+    pipe.fit(X, y)
+    table = pipe[:-1].transform(X)
+    names = pipe[:-1].get_feature_names_out()
+    assert isinstance(table, pd.DataFrame)
+    assert list(table.columns) == list(names) == list(pipe[1].get_feature_names_out())
+    # Light curves stay light curves, whatever the output configuration says.
+    with config_context(transform_output="pandas"):
+        for step in (LightCurveCleaner(max_iter=1), PeriodFinder(max_period=5.0)):
+            assert isinstance(step.fit_transform(X[:3]), LightCurves)
+            assert step.set_output(transform="polars") is step
+            assert step.get_feature_names_out(["a"]).tolist() == ["a"]
+            assert step.get_feature_names_out().size == 0
+    with pytest.raises(ValueError, match="LightCurveCleaner.set_output: transform must be"):
+        LightCurveCleaner().set_output(transform="arrow")

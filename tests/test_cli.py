@@ -12,18 +12,14 @@ import pytest
 import vsaug.experiments as ex
 from vsaug import load
 from vsaug.cli import build_parser, main
-from vsaug.datasets import make_light_curves
-from vsaug.experiments import write_crts_folder
 from vsaug.metrics import classification_summary
 
 SUBCOMMANDS = ("demo", "fit", "predict", "evaluate", "reproduce")
 
 
 @pytest.fixture(scope="module")
-def folder(tmp_path_factory):
-    X, y = make_light_curves(100, classes=["Ecl", "RRab", "DSct"],
-                             weights={"Ecl": 6, "RRab": 2, "DSct": 1}, random_state=2)
-    return write_crts_folder(X, y, tmp_path_factory.mktemp("crts"))
+def folder(crts_folder):
+    return crts_folder(2)
 
 
 @pytest.fixture(scope="module")

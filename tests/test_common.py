@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from sklearn.base import BaseEstimator, clone
 from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.frozen import FrozenEstimator
 from sklearn.pipeline import make_pipeline
 from sklearn.utils import estimator_checks as sk_checks
 from sklearn.utils import get_tags
@@ -20,6 +21,7 @@ from vsaug import (
 )
 from vsaug.sampling import BaseLightCurveSampler, synthetic_meta
 from vsaug.utils.estimator_checks import (
+    _Run,
     check_fit_returns_self,
     check_input_not_mutated,
     check_light_curve_estimator,
@@ -30,11 +32,15 @@ from vsaug.utils.estimator_checks import (
     light_curve_checks,
 )
 
-# Tiny settings: the whole file stays well under a minute on 2 cores.
-_TINY_RNN = dict(gru_units=(4,), dense_units=(8,), scalar_units=(4,), epochs=1, pad_multiple=64)
+# Tiny settings: the whole file stays well under a minute on 2 cores. A fit
+# of a network costs its graph tracing, so the tiny ones train on one batch
+# of one padded length (the 45 check curves have 30 to 60 points), and the
+# period search scans a short, coarse grid.
+_TINY_RNN = dict(gru_units=(4,), dense_units=(8,), scalar_units=(4,), epochs=1, pad_multiple=64,
+                 batch_size=64)
 ESTIMATORS = [
     LightCurveCleaner(max_iter=2),
-    PeriodFinder(overwrite=True, min_period=0.2, max_period=5.0),
+    PeriodFinder(overwrite=True, min_period=1.0, max_period=5.0, samples_per_peak=1),
     PeriodicFeatures(),
     GPLightCurveAugmenter(),
     DuplicateAugmenter(),
@@ -44,7 +50,7 @@ ESTIMATORS = [
     MultiInputRNNClassifier(**_TINY_RNN),
     CompoundRNNCNNClassifier(MultiInputRNNClassifier(**_TINY_RNN), image_size=16,
                              conv_blocks=(((2, 3),),), cnn_dense_units=(4,), epochs=1,
-                             pad_multiple=64),
+                             pad_multiple=64, batch_size=64),
 ]
 
 
@@ -57,8 +63,26 @@ def data():
     return default_data()
 
 
+@pytest.fixture(scope="module")
+def rnn_run(data):
+    """One seeded fit of the tiny RNN, shared by its checks and by the compound's stage one."""
+    rnn = next(e for e in ESTIMATORS if isinstance(e, MultiInputRNNClassifier))
+    return _Run(rnn, *data)
+
+
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=_name)
-def test_light_curve_checks(estimator, data):
+def test_light_curve_checks(estimator, data, request):
+    if isinstance(estimator, MultiInputRNNClassifier):
+        # check_light_curve_estimator's loop, on the run the compound reuses.
+        run = request.getfixturevalue("rnn_run")
+        for check in light_curve_checks(estimator):
+            check(estimator, *data, run=run)
+        return
+    if isinstance(estimator, CompoundRNNCNNClassifier):
+        # Every check fits stage two on the RNN checked above, frozen; stage
+        # one trained inside the compound is tested in test_compound.py.
+        fitted = FrozenEstimator(request.getfixturevalue("rnn_run").fit[0])
+        estimator = clone(estimator).set_params(rnn=fitted)
     check_light_curve_estimator(estimator, *data)
 
 

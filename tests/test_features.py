@@ -3,7 +3,6 @@
 import numpy as np
 import pandas as pd
 import pytest
-from threadpoolctl import threadpool_limits
 from sklearn.base import clone
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import cross_val_score
@@ -12,14 +11,6 @@ from sklearn.pipeline import make_pipeline
 import vsaug.features as features_module
 from vsaug import LightCurves, PeriodicFeatures
 from vsaug.datasets import make_light_curves
-
-@pytest.fixture(autouse=True)
-def one_openmp_thread():
-    # Gradient boosting's OpenMP threads spin against each other on a busy
-    # 2-core machine (ten times slower); tests use one thread.
-    with threadpool_limits(limits=1, user_api="openmp"):
-        yield
-
 
 
 def curve(amps, phis, period=0.6, n=300, err=0.01, t_shift=0.0, seed=0):
@@ -220,3 +211,22 @@ def test_labels_are_checked_when_given():
         PeriodicFeatures().fit(X, ["RRab"] * 11 + [3])
     with pytest.raises(ValueError, match="y has 3 labels but there are 12 light curves"):
         PeriodicFeatures().fit(X, y[:3])
+
+
+def test_no_curves_give_a_table_of_no_rows():
+    X, y = make_light_curves(6, classes=["RRab", "Ecl"], random_state=0)
+    est = PeriodicFeatures(n_harmonics=3)
+    table = est.fit_transform(X[:0], y[:0])
+    assert table.shape == (0, est.get_feature_names_out().size)
+    assert est.fit(X, y).transform(X[:0]).shape == table.shape
+
+
+def test_median_feature_centre_is_the_per_curve_median():
+    # frac_faint counts points fainter than median + peak / 4, curve by curve.
+    X, _ = make_light_curves(12, classes=["RRab", "Ecl"], n_points=(20, 31), random_state=4)
+    est = PeriodicFeatures(n_harmonics=2).fit(X)
+    table = est.transform(X)
+    names = list(est.get_feature_names_out())
+    frac, peak = table[:, names.index("frac_faint")], table[:, names.index("amplitude")]
+    expected = [np.mean(c.mag > np.median(c.mag) + 0.25 * p) for c, p in zip(X, peak)]
+    np.testing.assert_allclose(frac, expected, rtol=0, atol=1e-12)

@@ -24,12 +24,6 @@ from vsaug.persistence import (InconsistentVersionWarning, ModelFileError, Untru
 CLASSES = ["Ecl", "RRab", "RRc", "DSct"]
 
 
-@pytest.fixture(autouse=True)
-def one_openmp_thread():
-    with threadpool_limits(limits=1, user_api="openmp"):
-        yield
-
-
 @pytest.fixture(scope="module")
 def data():
     return make_light_curves(80, classes=CLASSES, n_points=(30, 50), random_state=0)

@@ -174,7 +174,7 @@ def test_missing_periods_are_searched(model, curves, tmp_path):
     assert (rows.loc[ids[search], "period_source"] == "search").all()
     assert (rows.loc[np.delete(ids, search), "period_source"] == "input").all()
     assert rows.loc[ids, "reason"].isna().all()
-    assert rows.loc[99, "reason"] == "no significant period (false-alarm probability 0.58 > 0.001)"
+    assert rows.loc[99, "reason"] == "no significant period (false-alarm probability 0.11 > 0.001)"
     assert rows.loc[99, "period_source"] == "search" and pd.isna(rows.loc[99, "predicted_class"])
 
 

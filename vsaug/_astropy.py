@@ -80,12 +80,13 @@ def time_values(values, name="time"):
     ----------
     values : array-like, astropy Time, time Quantity, datetime64 or timedelta64
         Plain numbers are taken as days already.
-    name : str
+    name : str, default="time"
         The column's name, for error messages.
 
     Returns
     -------
     ndarray of float64
+        Days: MJD for absolute times, the length for durations.
 
     Examples
     --------
@@ -137,12 +138,13 @@ def magnitude_values(values, name="mag"):
     values : array-like or Quantity
         A Quantity must be in mag (``u.mag``, ``u.ABmag``, ``u.Magnitude``);
         a flux is refused with a message that says how to convert it.
-    name : str
+    name : str, default="mag"
         The column's name, for error messages.
 
     Returns
     -------
     ndarray of float64
+        The values in magnitudes (a Quantity's unit dropped).
 
     Examples
     --------
@@ -158,12 +160,17 @@ def magnitude_values(values, name="mag"):
     quantity = _unit_of(values)
     if quantity is None:
         return np.asarray(values, dtype=np.float64).ravel()
-    from astropy import units as u
-
-    if isinstance(quantity, u.Magnitude) or quantity.unit == u.mag:
+    if _in_magnitudes(quantity):
         return np.asarray(quantity.value, dtype=np.float64).ravel()
     kind = quantity.unit.physical_type
     raise ValueError(f"{name} is in {quantity.unit} ({kind}), not magnitudes; {_FLUX_HINT}")
+
+
+def _in_magnitudes(quantity):
+    """Whether a Quantity is in plain magnitudes (``u.mag`` or a ``Magnitude``)."""
+    from astropy import units as u
+
+    return isinstance(quantity, u.Magnitude) or quantity.unit == u.mag
 
 
 def scalar_value(value, name):
@@ -177,7 +184,7 @@ def scalar_value(value, name):
 
     if value.unit.is_equivalent(u.day):
         return float(value.to_value(u.day))
-    if isinstance(value, u.Magnitude) or value.unit == u.mag or value.unit == u.dimensionless_unscaled:
+    if _in_magnitudes(value) or value.unit == u.dimensionless_unscaled:
         return float(value.value)
     raise ValueError(f"{name} is a Quantity in {value.unit}; vsaug's per-star values are "
                      "plain numbers (periods in days, amplitudes in mag): convert it first")

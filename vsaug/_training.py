@@ -22,6 +22,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import check_is_fitted
 
+from ._base import LightCurveInputMixin
 from ._random import child_seeds
 from ._validation import check_labels
 from .lightcurves import as_light_curves
@@ -78,7 +79,7 @@ def _check_units(value, name, *, allow_empty=False):
     return values
 
 
-class KerasLightCurveClassifier(SaveLoadMixin, ClassifierMixin, BaseEstimator):
+class KerasLightCurveClassifier(LightCurveInputMixin, SaveLoadMixin, ClassifierMixin, BaseEstimator):
     """Base class: training loop, prediction and persistence of the networks."""
 
     _parameter_constraints = {
@@ -95,11 +96,6 @@ class KerasLightCurveClassifier(SaveLoadMixin, ClassifierMixin, BaseEstimator):
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = False  # X is LightCurves, not a 2-D array
-        return tags
 
     # ------------------------------------------------------------ subclass API
     def _encode(self, X, *, fit):

@@ -13,18 +13,20 @@ from numbers import Integral, Real
 
 import numpy as np
 from joblib import Parallel, delayed
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils._param_validation import Interval
 
+from ._base import LightCurveTransformerMixin
 from ._progress import progress_bar
 from ._ragged import (
+    chunk_bounds,
     gather_segments,
     lengths_to_offsets,
     segment_ids,
     segment_max,
     segment_mean,
     segment_min,
-    )
+)
 from ._supersmoother import periodic_supersmoother
 from .folding import phase
 from .lightcurves import MIN_POINTS, as_light_curves
@@ -163,14 +165,7 @@ def _time_sorted(X):
     return not np.any(step_back & (np.diff(X.curve_index) == 0))
 
 
-def _chunks(n_curves, size=None):
-    size = size or _CHUNK_SIZE
-    bounds = np.arange(0, n_curves + size, size)
-    bounds[-1] = n_curves
-    return [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
-
-
-class LightCurveCleaner(TransformerMixin, BaseEstimator):
+class LightCurveCleaner(LightCurveTransformerMixin, BaseEstimator):
     """Remove outliers from light curves with a SuperSmoother of the folded curve.
 
     For every curve (DESIGN 1.1): fold on ``meta['period']``; fit Friedman's
@@ -251,12 +246,6 @@ class LightCurveCleaner(TransformerMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.verbose = verbose
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.requires_fit = False
-        tags.input_tags.two_d_array = False
-        return tags
-
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Check the parameters and that every curve has a period.
@@ -319,7 +308,7 @@ class LightCurveCleaner(TransformerMixin, BaseEstimator):
         # Chunks of curves of similar length: the smoother's running sums are
         # rows as wide as a chunk's longest curve.
         by_length = np.argsort(X.lengths, kind="stable")
-        chunks = [by_length[a:b] for a, b in _chunks(len(X))]
+        chunks = [by_length[a:b] for a, b in chunk_bounds(len(X), size=_CHUNK_SIZE)]
         gathered = [gather_segments(X.offsets, c) for c in chunks]
         tasks = (
             delayed(_clean_chunk)(ph[idx], X.mag[idx], X.err[idx], err_ok[idx], off,

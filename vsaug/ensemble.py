@@ -25,19 +25,18 @@ from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, _fit_context, clone
 from sklearn.frozen import FrozenEstimator
 from sklearn.pipeline import Pipeline
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 
+from ._base import LightCurveInputMixin
 from ._progress import progress_bar
+from ._random import child_seeds
 from ._validation import check_labels
 from .augmentation import DuplicateAugmenter, GPLightCurveAugmenter, plan_resample
 from .lightcurves import LightCurves, as_light_curves
 from .persistence import SaveLoadMixin
 
 __all__ = ["BaggingAugmentedEnsemble", "BagPlan"]
-
-_MAX_INT = np.iinfo(np.int32).max
 
 
 def _derive(*words):
@@ -62,10 +61,9 @@ def _seed_member(member, seed):
     """
     params = member.get_params(deep=True)
     keys = sorted(k for k in params if k == "random_state" or k.endswith("__random_state"))
-    rng = np.random.RandomState(seed)
+    drawn_seeds = child_seeds(np.random.RandomState(seed), len(keys))
     seeds = {}
-    for key in keys:
-        drawn = int(rng.randint(_MAX_INT))
+    for key, drawn in zip(keys, drawn_seeds.tolist()):
         own = params[key]
         is_int = isinstance(own, Integral) and not isinstance(own, bool)
         seeds[key] = _derive(own, drawn) if is_int and own >= 0 else drawn
@@ -133,7 +131,7 @@ class BagPlan:
 
 
 class BaggingAugmentedEnsemble(
-    SaveLoadMixin, MetaEstimatorMixin, ClassifierMixin, BaseEstimator
+    LightCurveInputMixin, SaveLoadMixin, MetaEstimatorMixin, ClassifierMixin, BaseEstimator
 ):
     """Ensemble of classifiers trained on class-balanced, augmented bags.
 
@@ -324,7 +322,7 @@ class BaggingAugmentedEnsemble(
         random_state = self.random_state
         if isinstance(random_state, np.random.RandomState):
             random_state = copy.deepcopy(random_state)
-        return check_random_state(random_state).randint(_MAX_INT, size=n)
+        return child_seeds(random_state, n)
 
     @staticmethod
     def _plan(y, targets, index, seed):
@@ -333,7 +331,7 @@ class BaggingAugmentedEnsemble(
         classes, counts = np.unique(y[prototypes], return_counts=True)
         return BagPlan(index=index, seed=int(seed), real=real, prototypes=prototypes,
                        synthetic_counts=dict(zip(classes.tolist(), counts.tolist())),
-                       synthetic_seed=int(rng.integers(_MAX_INT)))
+                       synthetic_seed=child_seeds(rng))
 
     def plan_bag(self, y, i):
         """The plan of bag ``i`` for training labels ``y``, without fitting anything.
@@ -595,18 +593,18 @@ class BaggingAugmentedEnsemble(
     def predict(self, X):
         """Class with the highest mean probability.
 
+        Ties go to the class that comes first in ``classes_``.
+
         Parameters
         ----------
         X : LightCurves or convertible, n_curves curves
+            With what the members read (for the networks, ``period`` and
+            the scalar feature columns).
 
         Returns
         -------
-        ndarray of shape (n_curves,)
+        y_pred : ndarray of shape (n_curves,)
+            Labels from ``classes_``.
         """
         check_is_fitted(self, "estimators_")
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = False
-        return tags

@@ -20,12 +20,13 @@ from __future__ import annotations
 from numbers import Integral
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
+from ._base import LightCurveInputMixin
+from ._ragged import segment_max, segment_median, segment_min, segment_sort, segment_sum
 from ._validation import check_labels
-from ._ragged import segment_max, segment_min, segment_sort, segment_sum
 from .folding import phase as fold_phase
 from .lightcurves import as_light_curves
 
@@ -45,7 +46,7 @@ _GAP_WAVES = 0.5
 _MAX_CONDITION = 1e8
 
 
-class PeriodicFeatures(TransformerMixin, BaseEstimator):
+class PeriodicFeatures(LightCurveInputMixin, TransformerMixin, BaseEstimator):
     """Fourier and shape features of light curves folded on their period.
 
     The folded curve of every star is fitted by weighted least squares
@@ -123,13 +124,15 @@ class PeriodicFeatures(TransformerMixin, BaseEstimator):
         self.n_harmonics = n_harmonics
         self.n_grid = n_grid
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Validate the parameters and the input; learn nothing else.
 
         Parameters
         ----------
-        X : LightCurves or convertible
-            Curves with ``meta['period']``.
+        X : LightCurves or convertible, n_curves curves
+            Checked to have a ``period`` for every curve; nothing is learnt
+            from them (no curves give a table of no rows).
         y : array-like of shape (n_curves,), optional
             Not used; checked (one label per curve, one label type) when given.
 
@@ -137,7 +140,6 @@ class PeriodicFeatures(TransformerMixin, BaseEstimator):
         -------
         self
         """
-        self._validate_params()
         X = as_light_curves(X)
         X.require("period")
         if y is not None:
@@ -204,7 +206,7 @@ class PeriodicFeatures(TransformerMixin, BaseEstimator):
         # centred on the median and divided by the range, per curve.
         err_min = segment_min(err, offsets)
         w = (np.repeat(err_min, lengths) / err) ** 2
-        centre = _segment_median(mag, offsets)
+        centre = segment_median(mag, offsets)
         span = segment_max(mag, offsets) - segment_min(mag, offsets)
         scale = np.where(span > 0, span, 1.0)
         y = (mag - np.repeat(centre, lengths)) / np.repeat(scale, lengths)
@@ -217,12 +219,6 @@ class PeriodicFeatures(TransformerMixin, BaseEstimator):
         table = _assemble(coef, grid, resid, ph, mag, err, w, offsets, self.n_harmonics, used,
                           err_min)
         return np.column_stack([table, used.astype(np.float64)])
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = False
-        tags.requires_fit = True
-        return tags
 
 
 def _blocks(offsets, points):
@@ -384,7 +380,7 @@ def _assemble(coef, grid, resid, ph, mag, err, w, offsets, K, used, err_min):
         log_chi2 = (np.log10(np.maximum(wr2, 1e-300)) + 2 * (np.log10(unit) - np.log10(err_min))
                     - np.log10(dof))
     log_chi2 = np.maximum(log_chi2, np.log10(_EPS))
-    median = _segment_median(mag, offsets)
+    median = segment_median(mag, offsets)
     faint = mag > np.repeat(median + 0.25 * peak, lengths)
     frac_faint = segment_sum(faint.astype(np.float64), offsets) / lengths
     err_max = segment_max(err, offsets)
@@ -408,13 +404,4 @@ def _assemble(coef, grid, resid, ph, mag, err, w, offsets, K, used, err_min):
         np.log10(lengths),
     ]
     return np.column_stack(columns)
-
-
-def _segment_median(values, offsets):
-    """Median of every segment, by one sort of all values within segments."""
-    lengths = np.diff(offsets)
-    ordered = values[segment_sort(values, offsets)]
-    lo = offsets[:-1] + (lengths - 1) // 2
-    hi = offsets[:-1] + lengths // 2
-    return 0.5 * (ordered[lo] + ordered[hi])
 

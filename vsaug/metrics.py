@@ -32,8 +32,8 @@ from sklearn.metrics import (
     precision_recall_fscore_support,
 )
 from sklearn.model_selection import StratifiedKFold
-from sklearn.utils import check_random_state
 
+from ._random import child_seeds
 from .lightcurves import as_light_curves
 
 __all__ = [
@@ -45,8 +45,6 @@ __all__ = [
     "cross_test",
     "fold_spread",
 ]
-
-_MAX_SEED = np.iinfo(np.int32).max
 
 
 def _labels(y_true, y_pred, labels):
@@ -194,9 +192,10 @@ def bootstrap_scores(y_true, y_pred, *, labels=None, n_resamples=1000, confidenc
     Parameters
     ----------
     y_true, y_pred : array-like of shape (n_samples,)
-        True and predicted class labels.
+        True and predicted class labels, resampled in pairs.
     labels : array-like of shape (n_classes,), optional
-        Classes of the macro F1; default the sorted union of both arrays.
+        Classes of the macro F1 (every predicted class must be one);
+        default the sorted union of both arrays.
     n_resamples : int, default=1000
         Bootstrap resamples.
     confidence_level : float, default=0.95
@@ -244,7 +243,7 @@ def bootstrap_scores(y_true, y_pred, *, labels=None, n_resamples=1000, confidenc
         return np.array([balanced_accuracy_score(t, p),
                          f1_score(t, p, labels=codes, average="macro", zero_division=0)])
 
-    seed = check_random_state(random_state).randint(_MAX_SEED)
+    seed = child_seeds(random_state)
     with warnings.catch_warnings():
         # A resample can miss every star of a small class that is still predicted.
         warnings.filterwarnings("ignore", "y_pred contains classes not in y_true")
@@ -474,7 +473,7 @@ def cross_test(estimator, X, y, *, n_splits=10, labels=None, fit_params=None,
             f"classes {small} have fewer ({counts[counts < n_splits].tolist()})"
         )
     labels = classes if labels is None else _labels(y, y, labels)
-    seed = check_random_state(random_state).randint(_MAX_SEED)
+    seed = child_seeds(random_state)
     splitter = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
     results = Parallel(n_jobs=n_jobs, verbose=verbose)(
         delayed(_fit_score_fold)(estimator, X, y, train, test, dict(fit_params or {}))

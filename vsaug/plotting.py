@@ -69,6 +69,7 @@ def plot_confusion_matrix(matrix, labels, *, view="recall", low=None, high=None,
     Returns
     -------
     ax : matplotlib Axes
+        ``ax``, or the new figure's Axes.
 
     Examples
     --------
@@ -134,6 +135,7 @@ def plot_confusion_matrices(y_true, y_pred, labels=None, *, axes=None, title=Non
     Returns
     -------
     fig : matplotlib Figure
+        The figure of ``axes`` (a new one when ``axes`` is None).
 
     Examples
     --------
@@ -338,6 +340,7 @@ def plot_gp_augmentation(augmenter, index, *, n_grid=400, n_sigma=2.0, random_st
     >>> ax.get_legend_handles_labels()[1]
     ['GP ±2σ', 'GP mean', 'real', 'synthetic']
     """
+    from ._random import as_generator
     from .gp import predict_columns, predict_curve
 
     if not hasattr(augmenter, "gp_params_"):
@@ -356,9 +359,8 @@ def plot_gp_augmentation(augmenter, index, *, n_grid=400, n_sigma=2.0, random_st
     grid = np.linspace(0.0, 1.0, int(n_grid), endpoint=False)
     mu, var = predict_curve(params.to_numpy(dtype=np.float64), ph, curve.mag, curve.err, grid,
                             wrap=augmenter.wrap, kernel=kernel)
-    if random_state is None:
-        random_state = np.random.default_rng()
-    synthetic = augmenter.sample([index], random_state=random_state)[0]
+    # A generator of its own even for None: the sampler's stream is not consumed.
+    synthetic = augmenter.sample([index], random_state=as_generator(random_state))[0]
     syn_ph, _ = _curve_phase(synthetic, None)
     syn_ph = (syn_ph - float(synthetic.meta["phase_shift"])) % 1.0
     if ax is None:

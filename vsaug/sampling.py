@@ -31,6 +31,7 @@ from imblearn.utils import check_sampling_strategy
 from sklearn.base import _fit_context
 from sklearn.utils.validation import check_is_fitted
 
+from ._base import LightCurveInputMixin
 from ._random import as_generator
 from ._validation import check_labels
 from .lightcurves import LightCurves, as_light_curves
@@ -127,7 +128,7 @@ def plan_resample(y, targets, rng):
     return np.concatenate([empty, *real]), np.concatenate([empty, *prototypes])
 
 
-class BaseLightCurveSampler(BaseOverSampler):
+class BaseLightCurveSampler(LightCurveInputMixin, BaseOverSampler):
     """Base class of over-samplers of light curves (imbalanced-learn's contract).
 
     ``fit(X, y)`` resolves ``sampling_strategy`` with imbalanced-learn's
@@ -204,14 +205,6 @@ class BaseLightCurveSampler(BaseOverSampler):
     def _get_param_defaults(cls):
         return {name: p.default for name, p in inspect.signature(cls.__init__).parameters.items()
                 if p.default is not inspect.Parameter.empty}
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        # X is LightCurves: no 2-D, sparse or DataFrame array checks apply.
-        tags.input_tags.two_d_array = False
-        tags.input_tags.sparse = False
-        tags.input_tags.dataframe = False
-        return tags
 
     def _check_X_y(self, X, y):
         X = as_light_curves(X)

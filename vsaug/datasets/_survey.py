@@ -195,13 +195,16 @@ def write_crts_folder(X, y, path):
 
     Examples
     --------
+    The two files of the CRTS layout, read back with :func:`load_crts`:
+
     >>> import tempfile
     >>> from vsaug.datasets import make_light_curves, load_crts, write_crts_folder
-        >>> X, y = make_light_curves(60, random_state=0)
+    >>> X, y = make_light_curves(60, random_state=0)
     >>> folder = write_crts_folder(X, y, tempfile.mkdtemp())
-    >>> X2, y2 = load_crts(folder)
-    >>> len(X2), bool((y2 == y).all())
-    (60, True)
+    >>> sorted(p.name for p in folder.iterdir())
+    ['catalog.csv', 'lightcurves.parquet']
+    >>> bool((load_crts(folder)[1] == y).all())
+    True
     """
     X = as_light_curves(X)
     y = np.asarray(y, dtype=object)

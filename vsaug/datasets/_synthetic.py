@@ -16,9 +16,9 @@ from numbers import Integral
 
 import numpy as np
 import pandas as pd
-from sklearn.utils import check_random_state
 
 from .._ragged import lengths_to_offsets, segment_positions, segment_sort
+from .._random import child_seeds
 from ..lightcurves import LightCurves
 from ._crts import CRTS_CLASS_COUNTS, CRTS_CLASSES
 
@@ -360,7 +360,7 @@ def make_light_curves(n_samples=2000, *, classes=None, weights="crts", n_points=
     if not (isinstance(lo_pts, Integral) and isinstance(hi_pts, Integral)
             and 5 <= lo_pts <= hi_pts):
         raise ValueError(f"n_points must be two integers 5 <= low <= high; got {n_points!r}")
-    rng = np.random.default_rng(check_random_state(random_state).randint(2**31 - 1))
+    rng = np.random.default_rng(child_seeds(random_state))
     counts = _class_counts(n_samples, classes, _resolve_weights(weights, classes))
 
     parts = []

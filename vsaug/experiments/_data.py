@@ -46,7 +46,7 @@ def resolve_settings(run):
                           ("error_model", ERROR_MODELS),
                           ("cadence_subset", CADENCE_SUBSETS)):
         if getattr(run, name) not in (None, *choices):
-            raise ValueError(f"{name} must be one of {choices} or None; "
+            raise ValueError(f"{name} must be one of {sorted(choices)} or None; "
                              f"got {getattr(run, name)!r}")
     profile = resolve_profile(run.profile).with_overrides(
         n_bags=run.n_bags, samples_per_class=run.samples_per_class, epochs=run.epochs,

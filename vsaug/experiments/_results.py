@@ -13,6 +13,7 @@ import numpy as np
 
 from .._atomic import atomic_write
 from .._ragged import segment_mean
+from ..gp import param_columns
 from ..metrics import bootstrap_scores, classification_summary, confusion_matrices
 from ._profiles import EXPERIMENTS, PAPER_RESULTS, stage_seed
 from ._report import confusion_png, render_report, slug
@@ -174,8 +175,10 @@ def _gp_example(data, path, seed):
     classes, counts = np.unique(train_y[fitted], return_counts=True)
     members = fitted[train_y[fitted] == classes[np.argmin(counts)]]
     # The clearest curve of that class: largest GP amplitude over mean error.
+    # A george kernel scaled by a constant (a**2 * k) lists log(a**2) first.
+    log_amp2 = param_columns(data.gp.kernel_)[0]
     mean_err = segment_mean(train_X.err, train_X.offsets)[members]
-    snr = params.loc[members, "log_amp2"].to_numpy() - 2 * np.log(mean_err)
+    snr = params.loc[members, log_amp2].to_numpy() - 2 * np.log(mean_err)
     index = int(members[np.argmax(snr)])
     fig = Figure(figsize=(7.0, 4.0), layout="constrained")
     plot_gp_augmentation(data.gp, index, random_state=stage_seed(seed, "resample", 3),

@@ -31,9 +31,10 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
-from ._ragged import segment_max, segment_median, segment_min, segment_sort
+from ._base import LightCurveInputMixin
+from ._ragged import segment_max, segment_min, segment_sort
 from ._validation import check_labels
-from .features import _evaluate, _evaluate_grid, _robust_fourier_fit
+from .features import _evaluate, _evaluate_grid, _main_harmonic_fit
 from .folding import phase as fold_phase
 from .lightcurves import as_light_curves
 from .periods import PeriodFinder
@@ -58,7 +59,7 @@ FOLD_RESIDUAL_FEATURES = (
 )
 
 
-class FoldResidualFeatures(TransformerMixin, BaseEstimator):
+class FoldResidualFeatures(LightCurveInputMixin, TransformerMixin, BaseEstimator):
     """Secondary period, season-to-season stability and odd/even cycle differences.
 
     Every curve is first fitted with the harmonic series that
@@ -224,7 +225,8 @@ class FoldResidualFeatures(TransformerMixin, BaseEstimator):
         period = X.require("period")
         X = _time_ordered(X)  # seasons and cycles are read off consecutive observations
         ph = fold_phase(X, period)
-        model, coef, used = _main_fit(ph, X.mag, X.err, X.offsets, self.n_harmonics)
+        coef, used, _, _ = _main_harmonic_fit(ph, X.mag, X.err, X.offsets, self.n_harmonics)
+        model = _evaluate(coef, ph, np.diff(X.offsets))
         grid = _evaluate_grid(coef, 200)
         amplitude = grid.max(axis=1) - grid.min(axis=1)
         resid = X.mag - model
@@ -259,11 +261,6 @@ class FoldResidualFeatures(TransformerMixin, BaseEstimator):
         ratio[todo] = np.minimum(period[todo], period2) / np.maximum(period[todo], period2)
         power2[todo] = found["period_power"].to_numpy(dtype=np.float64, na_value=np.nan)
         return log_period2, ratio, power2
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = False
-        return tags
 
 
 def add_feature_columns(X, transformer):
@@ -310,23 +307,6 @@ def _time_ordered(X):
     if np.array_equal(order, np.arange(order.size)):
         return X
     return X.with_points(time=X.time[order], mag=X.mag[order], err=X.err[order])
-
-
-def _main_fit(ph, mag, err, offsets, n_harmonics):
-    """The main-period harmonic model at every point, its coefficients and harmonics used."""
-    lengths = np.diff(offsets)
-    # Scale-free, as PeriodicFeatures fits: centred on the median, unit range,
-    # weights relative to the smallest error.
-    err_min = segment_min(err, offsets)
-    w = (np.repeat(err_min, lengths) / err) ** 2
-    centre = segment_median(mag, offsets)
-    span = segment_max(mag, offsets) - segment_min(mag, offsets)
-    scale = np.where(span > 0, span, 1.0)
-    y = (mag - np.repeat(centre, lengths)) / np.repeat(scale, lengths)
-    coef, used = _robust_fourier_fit(ph, y, w, offsets, n_harmonics, 200, span > 0)
-    coef = coef * scale[:, None]
-    coef[:, 0] += centre
-    return _evaluate(coef, ph, lengths), coef, used
 
 
 def _shape_and_slope(coef, ph, lengths):

@@ -30,6 +30,7 @@ from sklearn.model_selection import cross_val_predict
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ._base import LightCurveInputMixin
 from ._progress import progress_bar
 from ._random import child_seeds
 from ._validation import check_labels
@@ -42,7 +43,7 @@ _FLOOR = 1e-6  # probabilities are clipped here before the log: a member's 0 is 
 PRIOR_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 
-class HoldoutStackingClassifier(ClassifierMixin, BaseEstimator):
+class HoldoutStackingClassifier(LightCurveInputMixin, ClassifierMixin, BaseEstimator):
     """Members fitted on part of the data, a combiner fitted on their held-out probabilities.
 
     Parameters
@@ -254,11 +255,6 @@ class HoldoutStackingClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self, "final_estimator_")
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = False
-        return tags
 
 
 def _stratified_holdout(y, fraction, seed):

@@ -7,6 +7,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.frozen import FrozenEstimator
 from sklearn.pipeline import make_pipeline
 from sklearn.utils import estimator_checks as sk_checks
+from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils import get_tags
 
 from vsaug import (
@@ -19,7 +20,9 @@ from vsaug import (
     PeriodFinder,
     PeriodicFeatures,
 )
+from vsaug.fold_residuals import FoldResidualFeatures
 from vsaug.sampling import BaseLightCurveSampler, synthetic_meta
+from vsaug.stacking import HoldoutStackingClassifier
 from vsaug.utils.estimator_checks import (
     _Run,
     check_fit_returns_self,
@@ -51,6 +54,11 @@ ESTIMATORS = [
     CompoundRNNCNNClassifier(MultiInputRNNClassifier(**_TINY_RNN), image_size=16,
                              conv_blocks=(((2, 3),),), cnn_dense_units=(4,), epochs=1,
                              pad_multiple=64, batch_size=64),
+    FoldResidualFeatures(min_period=1.0, max_period=5.0),
+    HoldoutStackingClassifier(
+        [("boosting", make_pipeline(PeriodicFeatures(), HistGradientBoostingClassifier(max_iter=5))),
+         ("tree", make_pipeline(PeriodicFeatures(), DecisionTreeClassifier(max_depth=3)))],
+        validation_fraction=0.3, prior_weight=0.5),
 ]
 
 

@@ -27,6 +27,8 @@ _LAZY = {
     "DuplicateAugmenter": "augmentation",
     "BaggingAugmentedEnsemble": "ensemble",
     "PeriodicFeatures": "features",
+    "FoldResidualFeatures": "fold_residuals",
+    "HoldoutStackingClassifier": "stacking",
     "MultiInputRNNClassifier": "rnn",
     "CompoundRNNCNNClassifier": "compound",
     "render_phase_images": "images",

@@ -202,23 +202,43 @@ class PeriodicFeatures(LightCurveInputMixin, TransformerMixin, BaseEstimator):
         offsets = X.offsets[lo : hi + 1] - a
         ph, mag, err = ph_all[a:b], X.mag[a:b], X.err[a:b]
         lengths = np.diff(offsets)
-        # Scale-free: weights relative to the smallest error, magnitudes
-        # centred on the median and divided by the range, per curve.
-        err_min = segment_min(err, offsets)
-        w = (np.repeat(err_min, lengths) / err) ** 2
-        centre = segment_median(mag, offsets)
-        span = segment_max(mag, offsets) - segment_min(mag, offsets)
-        scale = np.where(span > 0, span, 1.0)
-        y = (mag - np.repeat(centre, lengths)) / np.repeat(scale, lengths)
-        coef, used = _robust_fourier_fit(ph, y, w, offsets, self.n_harmonics, self.n_grid,
-                                         span > 0)
-        coef = coef * scale[:, None]
-        coef[:, 0] += centre
+        coef, used, w, err_min = _main_harmonic_fit(ph, mag, err, offsets, self.n_harmonics,
+                                                   self.n_grid)
         resid = mag - _evaluate(coef, ph, lengths)
         grid = _evaluate_grid(coef, self.n_grid)
         table = _assemble(coef, grid, resid, ph, mag, err, w, offsets, self.n_harmonics, used,
                           err_min)
         return np.column_stack([table, used.astype(np.float64)])
+
+
+def _main_harmonic_fit(ph, mag, err, offsets, n_harmonics, n_grid=200):
+    """The weighted harmonic fit of every folded curve, as :class:`PeriodicFeatures` fits it.
+
+    Scale-free: magnitudes are centred on each curve's median and divided by
+    its range, weights are relative to its smallest error; the number of
+    harmonics follows the coverage rule of :class:`PeriodicFeatures`.
+
+    Returns
+    -------
+    coef : ndarray of shape (n_curves, 2 * n_harmonics + 1)
+        ``a_0, a_1 .. a_K, b_1 .. b_K`` in magnitudes.
+    used : ndarray of int, shape (n_curves,)
+        Harmonics fitted.
+    w : ndarray of shape (n_points,)
+        Weights ``(err_min / err)**2``.
+    err_min : ndarray of shape (n_curves,)
+    """
+    lengths = np.diff(offsets)
+    err_min = segment_min(err, offsets)
+    w = (np.repeat(err_min, lengths) / err) ** 2
+    centre = segment_median(mag, offsets)
+    span = segment_max(mag, offsets) - segment_min(mag, offsets)
+    scale = np.where(span > 0, span, 1.0)
+    y = (mag - np.repeat(centre, lengths)) / np.repeat(scale, lengths)
+    coef, used = _robust_fourier_fit(ph, y, w, offsets, n_harmonics, n_grid, span > 0)
+    coef = coef * scale[:, None]
+    coef[:, 0] += centre
+    return coef, used, w, err_min
 
 
 def _blocks(offsets, points):

@@ -32,6 +32,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import LightCurveInputMixin
 from ._progress import progress_bar
+from .ensemble import _seed_member
 from ._random import child_seeds
 from ._validation import check_labels
 from .lightcurves import as_light_curves
@@ -68,8 +69,9 @@ class HoldoutStackingClassifier(LightCurveInputMixin, ClassifierMixin, BaseEstim
         the held-out part (5-fold), maximising the mean of balanced accuracy
         and macro F1.
     random_state : int, RandomState instance or None, default=None
-        The held-out split and the members' seeds (members whose
-        ``random_state`` is ``None`` get one drawn from it).
+        The held-out split and the members' seeds: every ``random_state``
+        parameter of a member (nested ones included) gets a seed drawn from
+        it, as :class:`~vsaug.BaggingAugmentedEnsemble` seeds its members.
     verbose : int, default=0
         A progress line per member.
 
@@ -173,9 +175,7 @@ class HoldoutStackingClassifier(LightCurveInputMixin, ClassifierMixin, BaseEstim
         bar = progress_bar(len(self.estimators), desc="stacked members", unit="member",
                            verbose=self.verbose)
         for (name, est), seed in zip(self.estimators, seeds[1:]):
-            member = clone(est)
-            if member.get_params().get("random_state", 0) is None:
-                member.set_params(random_state=int(seed))
+            member = _seed_member(clone(est), int(seed))  # nested random_states too
             self.estimators_.append(member.fit(X.take(fit_index), y[fit_index]))
             bar.update(1)
         bar.close()

@@ -10,7 +10,9 @@ before it that have not run yet. What a block needs decides what happens:
 - a block that reads ``../shared/crts``: skipped when that folder is absent;
 - every other block runs **scaled down**: before it runs, the sizes that set
   its cost are capped by the substitutions in :data:`SHRINK` (fewer stars,
-  one epoch, two bags, 15 curves per class). The README's
+  one epoch, two bags, 15 curves per class), and the networks' default
+  ``pad_multiple`` becomes 512 so that every batch has one padded length
+  (each new length costs TensorFlow a retrace of seconds). The README's
   ``# vsaug-snippet: tiny`` comment marks the block that relies on this
   most; the code and the calls are the ones printed, only those numbers
   change.
@@ -100,7 +102,14 @@ class Session:
 
 @pytest.fixture(scope="module")
 def sessions(tmp_path_factory):
+    from vsaug.compound import CompoundRNNCNNClassifier
+    from vsaug.rnn import MultiInputRNNClassifier
+
     made = {}
+    patch = pytest.MonkeyPatch()
+    for network in (MultiInputRNNClassifier, CompoundRNNCNNClassifier):
+        defaults = dict(network.__init__.__kwdefaults__, pad_multiple=512)
+        patch.setattr(network.__init__, "__kwdefaults__", defaults)
 
     def get(document):
         if document not in made:
@@ -108,6 +117,7 @@ def sessions(tmp_path_factory):
         return made[document]
 
     yield get
+    patch.undo()
     import matplotlib.pyplot as plt
 
     plt.close("all")

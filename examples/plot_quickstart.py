@@ -23,7 +23,8 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 
-from vsaug import BaggingAugmentedEnsemble, GPLightCurveAugmenter, LightCurveCleaner, PeriodicFeatures
+from vsaug import (BaggingAugmentedEnsemble, GPLightCurveAugmenter, LightCurveCleaner,
+                   PeriodicFeatures)
 from vsaug.datasets import load_example_data
 from vsaug.metrics import classification_summary
 from vsaug.plotting import plot_confusion_matrices, plot_light_curve

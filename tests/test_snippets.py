@@ -113,7 +113,12 @@ def sessions(tmp_path_factory):
 
     def get(document):
         if document not in made:
-            made[document] = Session(document, tmp_path_factory.mktemp(Path(document).stem))
+            # The blocks write files to their folder and read ../shared/crts
+            # from it, as they would from the repository root.
+            scratch = tmp_path_factory.mktemp(Path(document).stem)
+            (scratch / "shared").symlink_to(ROOT.parent / "shared", target_is_directory=True)
+            (scratch / "repo").mkdir()
+            made[document] = Session(document, scratch / "repo")
         return made[document]
 
     yield get

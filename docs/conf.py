@@ -66,10 +66,7 @@ sphinx_gallery_conf = {
     # plot_*.py run in the build; the others (the Keras one) are shown only.
     "filename_pattern": r"/plot_",
     "ignore_pattern": r"__init__\.py",
-    # From the first model to extending vsaug.
-    "within_subsection_order": ["plot_quickstart.py", "plot_gp_augmentation.py",
-                                "plot_period_search.py", "plot_custom_classifier.py",
-                                "rnn_ensemble.py"],
+    "within_subsection_order": "FileNameSortKey",
     "download_all_examples": False,
     "remove_config_comments": True,
     "show_memory": False,

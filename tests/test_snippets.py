@@ -10,7 +10,8 @@ before it that have not run yet. What a block needs decides what happens:
 - a block that reads ``../shared/crts``: skipped when that folder is absent;
 - every other block runs **scaled down**: before it runs, the sizes that set
   its cost are capped by the substitutions in :data:`SHRINK` (fewer stars,
-  one epoch, two bags, 15 curves per class), and the networks' default
+  one epoch, two bags (one for ensembles of networks), 15 curves per
+  class), and the networks' default
   ``pad_multiple`` becomes 512 so that every batch has one padded length
   (each new length costs TensorFlow a retrace of seconds). The README's
   ``# vsaug-snippet: tiny`` comment marks the block that relies on this
@@ -44,9 +45,15 @@ _BLOCK = re.compile(r"(?:<!--\s*not run:\s*(?P<reason>.*?)\s*-->\s*\n)?^```pytho
 
 
 def shrink(code):
-    """The block with its costly sizes capped (see :data:`SHRINK`)."""
+    """The block with its costly sizes capped (see :data:`SHRINK`).
+
+    Ensembles of Keras networks keep one bag: a network costs seconds
+    where a gradient-boosting member costs milliseconds.
+    """
     for pattern, replacement in SHRINK:
         code = re.sub(pattern, replacement, code)
+    if "RNNClassifier(" in code or "RNNCNNClassifier(" in code:
+        code = re.sub(r"\bn_estimators=\d+", "n_estimators=1", code)
     return code.replace("MultiInputRNNClassifier((8, 8), )", "MultiInputRNNClassifier((8, 8))")
 
 
@@ -142,7 +149,7 @@ def test_every_document_has_blocks_and_the_tiny_marker_is_honoured():
     tiny = [code for _, code, _ in blocks("README.md") if "vsaug-snippet: tiny" in code]
     assert len(tiny) == 1
     scaled = shrink(tiny[0])
-    assert "epochs=1" in scaled and "n_estimators=2" in scaled
+    assert "epochs=1" in scaled and "n_estimators=1" in scaled
     assert "samples_per_class=15" in scaled and "1875" not in scaled
 
 
@@ -154,5 +161,5 @@ def test_shrink_caps_sizes_and_keeps_the_rest():
     assert shrink(code) == (
         "X, y = make_light_curves(220, random_state=0)\n"
         "m = MultiInputRNNClassifier((8, 8), epochs=1)\n"
-        "e = BaggingAugmentedEnsemble(m, n_estimators=2, samples_per_class=8)\n"
+        "e = BaggingAugmentedEnsemble(m, n_estimators=1, samples_per_class=8)\n"
         "r = MultiInputRNNClassifier((4, 4), epochs=1)\n")

@@ -1,15 +1,17 @@
-"""The scripts in examples/ run as a user would run them and print what they promise.
+"""The gallery's scripts in examples/ run as a user would run them and print what they promise.
 
-Each example runs in a subprocess on small synthetic data (or a small
-CRTS-layout folder written from synthetic data) with arguments smaller than
-its defaults. The examples are independent, so the selected ones are
-started together and each test waits for its own: the file takes as long as
-the slowest example, not their sum. The RNN example imports TensorFlow and
+The ``plot_*.py`` examples are what the documentation build executes for its
+gallery; CI builds the docs without running them (``-D plot_gallery=0``)
+because this file already does. Each example runs in a subprocess, as
+``python examples/plot_x.py`` would, with pyplot on the Agg backend; the
+wrapper prints how many figures the script left open (the gallery shows
+those). The examples are independent, so the selected ones are started
+together and each test waits for its own: the file takes as long as the
+slowest example, not their sum. ``rnn_ensemble.py`` imports TensorFlow and
 trains networks (over a minute on a busy 2-core machine); it runs only when
 ``VSAUG_SLOW_EXAMPLES=1``.
 """
 
-import math
 import os
 import re
 import subprocess
@@ -22,12 +24,17 @@ import pytest
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 SCORE = r"(0\.\d{3}|1\.000)"
 TIMEOUT = 400
+# Runs a script as __main__ with its arguments, then reports its open figures.
+RUNNER = (
+    "import runpy, sys, matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt; "
+    "path = sys.argv[1]; sys.argv = sys.argv[1:]; runpy.run_path(path, run_name='__main__'); "
+    "print(f'open figures: {len(plt.get_fignums())}')"
+)
 
 
 def _crts_folder(root):
     """A CRTS-layout folder (catalog.csv + lightcurves.parquet) of synthetic stars."""
-    from vsaug.datasets import make_light_curves
-    from vsaug.experiments import write_crts_folder
+    from vsaug.datasets import make_light_curves, write_crts_folder
 
     X, y = make_light_curves(200, random_state=3)
     return write_crts_folder(X, y, root / "crts")
@@ -35,25 +42,20 @@ def _crts_folder(root):
 
 # example -> (modules it needs, its arguments given a scratch folder)
 FAST = {
-    "quickstart_fast_model.py": (
-        ("vsaug.ensemble", "vsaug.augmentation", "vsaug.features", "vsaug.cleaning",
-         "vsaug.metrics", "vsaug.experiments"),
-        lambda root: [_crts_folder(root), "--max-per-class", 30, "--samples-per-class", 5,
-                      "--n-estimators", 2],
-    ),
-    "gp_augmentation.py": (
-        ("vsaug.augmentation", "vsaug.features", "vsaug.cleaning", "vsaug.plotting", "imblearn"),
-        lambda root: ["--n-samples", 150, "--target", 6, "--cv", 2, "--plot", root / "gp.png"],
-    ),
-    "custom_classifier.py": (
-        ("vsaug.ensemble", "vsaug.augmentation", "vsaug.metrics"),
-        lambda root: ["--n-samples", 250, "--samples-per-class", 12],
-    ),
+    "plot_quickstart.py": (("vsaug.ensemble", "vsaug.augmentation", "vsaug.features",
+                            "vsaug.cleaning", "vsaug.metrics", "vsaug.plotting"),
+                           lambda root: [_crts_folder(root)]),
+    "plot_gp_augmentation.py": (("vsaug.augmentation", "vsaug.features", "vsaug.plotting",
+                                 "imblearn"), lambda root: []),
+    "plot_period_search.py": (("vsaug.periods", "vsaug.plotting", "astropy"), lambda root: []),
+    "plot_custom_classifier.py": (("vsaug.ensemble", "vsaug.augmentation", "vsaug.metrics"),
+                                  lambda root: []),
 }
 TEST_OF = {
-    "quickstart_fast_model.py": "test_quickstart_reads_a_crts_layout_folder",
-    "gp_augmentation.py": "test_gp_augmentation_example",
-    "custom_classifier.py": "test_custom_classifier_example",
+    "plot_quickstart.py": "test_quickstart_reads_a_crts_layout_folder",
+    "plot_gp_augmentation.py": "test_gp_augmentation_example",
+    "plot_period_search.py": "test_period_search_example",
+    "plot_custom_classifier.py": "test_custom_classifier_example",
 }
 
 
@@ -74,7 +76,7 @@ def launch(name, args, cwd):
     env.setdefault("OMP_NUM_THREADS", "1")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     return subprocess.Popen(
-        [sys.executable, str(EXAMPLES / name), *map(str, args)],
+        [sys.executable, "-c", RUNNER, str(EXAMPLES / name), *map(str, args)],
         cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
 
@@ -98,17 +100,16 @@ def runs(request, tmp_path_factory):
     for name, (modules, make_args) in FAST.items():
         if TEST_OF[name] in selected and not missing(modules):
             root = tmp_path_factory.mktemp(name.removesuffix(".py"))
-            started[name] = (launch(name, make_args(root), root), root)
+            started[name] = launch(name, make_args(root), root)
     yield started
-    for process, _ in started.values():
+    for process in started.values():
         if process.poll() is None:
             process.kill()
             process.communicate()
 
 
 def output_of(runs, name):
-    process, root = runs[name]
-    return finish(name, process), root
+    return finish(name, runs[name])
 
 
 def line(output, pattern):
@@ -122,48 +123,64 @@ def counts(text):
     return {c: int(k) for c, k in re.findall(r"(\w+) (\d+)", text)}
 
 
-@needs("quickstart_fast_model.py")
-def test_quickstart_reads_a_crts_layout_folder(runs):
-    out, _ = output_of(runs, "quickstart_fast_model.py")
+def figures(output):
+    return int(line(output, r"^open figures: (\d+)$")[1])
 
-    # --max-per-class caps the big classes; the small ones keep every star.
+
+@needs("plot_quickstart.py")
+def test_quickstart_reads_a_crts_layout_folder(runs):
+    out = output_of(runs, "plot_quickstart.py")
+
     n = int(line(out, r"^data: (\d+) light curves, \d+ points, 11 classes$")[1])
     per_class = counts(line(out, r"^stars per class: (.*)$")[1])
-    assert max(per_class.values()) == 30 and sum(per_class.values()) == n
-    line(out, rf"^fit: [\d.]+ s on {n - math.ceil(0.3 * n)} training stars$")
-    n_synthetic = int(line(out, r"^bags: 2 of 5 curves per class, (\d+) GP synthetics in each$")[1])
+    assert n == 200 and sum(per_class.values()) == n   # the whole folder, under the cap
+    line(out, rf"^fit: [\d.]+ s on {n - 60} training stars$")
+    n_synthetic = int(line(out, r"^bags: 3 of 40 curves per class, (\d+) GP synthetics in each$")[1])
     assert n_synthetic > 0
     assert int(line(out, r"^GP fits: (\d+), fallbacks: \d+$")[1]) > 0
-    # Eleven classes: chance is 0.09; even bags of 5 curves per class do far better.
+    # Eleven classes: chance is 0.09; even bags of 40 curves per class do far better.
     assert float(line(out, rf"^test balanced accuracy: {SCORE}$")[1]) > 0.3
     assert float(line(out, rf"^test macro F1: {SCORE}$")[1]) > 0.3
     predictions = re.findall(r"^star \d+: (\w+) \(p=[01]\.\d\d\), true (\w+)$", out, re.MULTILINE)
     assert len(predictions) == 5 and all(p in per_class for pair in predictions for p in pair)
+    assert figures(out) == 2   # the folded curve and both confusion views
 
 
-@needs("gp_augmentation.py")
+@needs("plot_gp_augmentation.py")
 def test_gp_augmentation_example(runs):
-    out, root = output_of(runs, "gp_augmentation.py")
+    out = output_of(runs, "plot_gp_augmentation.py")
 
-    before = counts(line(out, r"^data: 150 light curves; (.*)$")[1])
+    before = counts(line(out, r"^data: 300 light curves; (.*)$")[1])
     after = counts(line(out, r"^resampled: \d+ light curves; (.*)$")[1])
-    assert after == {c: max(k, 6) for c, k in before.items()}  # only small classes grow
-    n_topped = sum(6 - k for k in before.values() if k < 6)
+    assert after == {c: max(k, 20) for c, k in before.items()}  # only small classes grow
+    n_topped = sum(20 - k for k in before.values() if k < 20)
     line(out, rf"^synthetics: {n_topped}, same length as prototype: True, ")
     assert float(line(out, r"largest mean-error mismatch: (\S+)$")[1]) < 1e-9
     line(out, r"^GP fits: \d+ in [\d.]+ s, fallbacks: \d+$")
-    line(out, r"^sampled 100 more curves of star \d+ .* without refitting$")
+    line(out, r"^sampled 100 more curves of star \d+ \(\w+\) in [\d.]+ s without refitting$")
     for name in ("no augmentation", "GP augmentation"):
         score = line(out, rf"^{name}: balanced accuracy {SCORE}, macro F1 {SCORE} \(2-fold mean\)$")
         assert float(score[1]) > 0.3
-    assert (root / "gp.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert figures(out) == 1   # the GP figure
 
 
-@needs("custom_classifier.py")
+@needs("plot_period_search.py")
+def test_period_search_example(runs):
+    out = output_of(runs, "plot_period_search.py")
+
+    n = int(line(out, r"^(\d+) curves, periods known: 0$")[1])
+    assert n == 44   # 4 stars of each of the 11 classes
+    hits = int(line(out, rf"^period within 1% \(or half/double\): (\d+) of {n}$")[1])
+    assert hits >= n // 2   # most periods found again from the points alone
+    assert len(re.findall(r"^  \w+: \d/4$", out, re.MULTILINE)) == 11
+    assert figures(out) == 1   # periodogram and fold
+
+
+@needs("plot_custom_classifier.py")
 def test_custom_classifier_example(runs):
-    out, _ = output_of(runs, "custom_classifier.py")
+    out = output_of(runs, "plot_custom_classifier.py")
 
-    line(out, r"^data: 175 training and 75 test light curves$")
+    line(out, r"^data: 210 training and 90 test light curves$")
     line(out, r"^parameters: \{'C': 1\.0, 'n_bins': 20, 'random_state': 0\}$")
     single = float(line(out, rf"^single classifier: balanced accuracy {SCORE}, ")[1])
     bagged = float(line(out, rf"^ensemble of 5: balanced accuracy {SCORE}, ")[1])
@@ -171,6 +188,7 @@ def test_custom_classifier_example(runs):
     # The ensemble hands every member its own seed through random_state.
     seeds = [int(s) for s in re.findall(r"\d+", line(out, r"^member seeds: \[(.*)\]$")[1])]
     assert len(seeds) == 5 and len(set(seeds)) == 5
+    assert figures(out) == 1   # the mean binned shapes
 
 
 @pytest.mark.skipif(os.environ.get("VSAUG_SLOW_EXAMPLES") != "1",

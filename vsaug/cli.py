@@ -126,12 +126,22 @@ def build_parser():
     parser.add_argument("--version", action="version", version=f"vsaug {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    demo = sub.add_parser("demo", help="train and score small models on synthetic data",
-                          description="Train the fast feature model and a small RNN ensemble "
-                                      "on the embedded synthetic light curves and write a report.")
+    demo = sub.add_parser("demo", help="train and compare small models on synthetic data",
+                          description="Train a baseline (features + gradient boosting with "
+                                      "balanced class weights), the fast model and a small RNN "
+                                      "ensemble on the embedded synthetic light curves, score "
+                                      "them on a held-out test part and write a report.")
     demo.add_argument("--out", default="vsaug-demo", help="output folder (default: vsaug-demo)")
     demo.add_argument("--n-samples", type=_positive_int, default=1500,
                       help="synthetic light curves to generate (default: 1500)")
+    demo.add_argument("--n-bags", type=_positive_int, default=3,
+                      help="bags of both ensembles (default: 3)")
+    demo.add_argument("--samples-per-class", type=_positive_int, default=100,
+                      help="curves per class in every bag (default: 100)")
+    demo.add_argument("--epochs", type=_positive_int,
+                      help="training epochs of the RNN members (default: vsaug.demo.RNN_PARAMS)")
+    demo.add_argument("-v", "--verbose", action="count", default=0,
+                      help="show every epoch and TensorFlow's own log lines")
     _add_common(demo)
 
     fit = sub.add_parser("fit", help="fit a model on a labelled folder and save it",
@@ -232,16 +242,15 @@ def _say(args, message):
 
 
 def _cmd_demo(args, command):
-    from .datasets import make_light_curves
-    from .experiments import run_experiments
+    from .demo import format_summary, run_demo
 
-    _say(args, f"generating {args.n_samples} synthetic light curves")
-    data = make_light_curves(args.n_samples, random_state=args.seed)
-    results = run_experiments(data, args.out, profile="demo", experiments=["fast", "rnn"],
-                              seed=args.seed, n_jobs=args.n_jobs, verbose=0 if args.quiet else 1,
-                              command=command)
-    _print_results(args, results)
-    _say(args, f"report: {Path(args.out) / 'report.md'}")
+    rnn_params = {} if args.epochs is None else {"epochs": args.epochs}
+    # -q hides the stage lines and progress bars, never the scores.
+    results = run_demo(args.out, n_samples=args.n_samples, n_bags=args.n_bags,
+                       samples_per_class=args.samples_per_class, rnn_params=rnn_params,
+                       random_state=args.seed, n_jobs=args.n_jobs,
+                       verbose=0 if args.quiet else 1 + min(args.verbose, 1))
+    print(format_summary(results), flush=True)
     return 0
 
 

@@ -16,6 +16,7 @@ Examples
 """
 
 from ._crts import CRTS_CLASS_COUNTS, CRTS_CLASSES, load_crts
+from ._examples import load_example_data
 from ._select import subsample_classes
 from ._survey import SURVEY_READERS, read_survey, register_survey_reader, write_crts_folder
 from ._synthetic import make_light_curves
@@ -24,6 +25,7 @@ __all__ = [
     "CRTS_CLASSES",
     "CRTS_CLASS_COUNTS",
     "load_crts",
+    "load_example_data",
     "make_light_curves",
     "read_survey",
     "register_survey_reader",

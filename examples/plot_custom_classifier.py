@@ -1,24 +1,24 @@
-"""Write your own scikit-learn classifier of light curves and bag it with vsaug.
+"""
+Your own classifier in the ensemble
+===================================
 
-``BaggingAugmentedEnsemble`` wraps any classifier whose ``fit`` and
-``predict_proba`` take :class:`vsaug.LightCurves`. This script writes one,
-``FoldedShapeClassifier``: it folds every curve on its period, averages the
-magnitudes in phase bins (all curves at once, on the flat arrays), aligns
-the bins so that maximum light comes first, and hands the binned shape, the
-log-period and the log of the magnitude scatter to a logistic regression.
-It follows the scikit-learn contract (parameters stored unchanged, learned
-state ending in ``_``, ``classes_``), so ``clone``, ``GridSearchCV`` and the
-ensemble work with it.
+:class:`~vsaug.BaggingAugmentedEnsemble` wraps any classifier whose ``fit``
+and ``predict_proba`` take :class:`vsaug.LightCurves`. This example writes
+one, ``FoldedShapeClassifier``: it folds every curve on its period, averages
+the magnitudes in phase bins (all curves at once, on the flat arrays),
+aligns the bins so that maximum light comes first, and hands the binned
+shape, the log-period and the log of the magnitude scatter to a logistic
+regression. It follows the scikit-learn contract (parameters stored
+unchanged, learned state ending in ``_``, ``classes_``), so ``clone``,
+``GridSearchCV`` and the ensemble work with it.
 
-Run it on synthetic stars, or on a CRTS-layout folder::
-
-    python examples/custom_classifier.py
-    python examples/custom_classifier.py ../shared/crts --max-per-class 300
+Run it on a CRTS-layout folder with ``python examples/plot_custom_classifier.py ../shared/crts``.
 """
 
-import argparse
+import sys
 from numbers import Integral
 
+import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.linear_model import LogisticRegression
@@ -29,9 +29,15 @@ from sklearn.utils.validation import check_is_fitted
 
 import vsaug
 from vsaug import BaggingAugmentedEnsemble, GPLightCurveAugmenter
-from vsaug.datasets import load_crts, make_light_curves, subsample_classes
+from vsaug.datasets import load_example_data
 from vsaug.folding import phase
 from vsaug.metrics import classification_summary
+
+
+# %%
+# The features: binned folded shapes
+# ----------------------------------
+# Vectorised over all points of all curves: one ``bincount`` per sum.
 
 
 def binned_shapes(X, n_bins):
@@ -56,6 +62,11 @@ def binned_shapes(X, n_bins):
     first = np.argmin(np.where(count.reshape(len(X), n_bins) > 0, shape, np.inf), axis=1)
     columns = (np.arange(n_bins) + first[:, None]) % n_bins
     return np.take_along_axis(shape, columns, axis=1), std
+
+
+# %%
+# The classifier
+# --------------
 
 
 class FoldedShapeClassifier(ClassifierMixin, BaseEstimator):
@@ -112,54 +123,48 @@ class FoldedShapeClassifier(ClassifierMixin, BaseEstimator):
         return tags
 
 
-def load_data(path, n_samples, max_per_class, seed):
-    """Light curves and labels: a CRTS-layout folder, else synthetic stars."""
-    X, y = make_light_curves(n_samples, random_state=seed) if path is None else load_crts(path)
-    if max_per_class:
-        keep = subsample_classes(y, max_per_class, random_state=seed)
-        X, y = X[keep], y[keep]
-    return X, y
+# %%
+# The binned shapes of a few stars per class
+# ------------------------------------------
+# What the logistic regression sees: each class has its own mean shape.
+path = sys.argv[1] if len(sys.argv) > 1 else None
+X, y = load_example_data(path, n_samples=300, max_per_class=300 if path else None)
+shapes, _ = binned_shapes(X, 20)
+fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
+for k, label in enumerate(["Ecl", "EA", "RRab", "RRc", "LPV"]):
+    ax.plot(np.arange(20) / 20, shapes[y == label].mean(axis=0), marker="o", ms=3,
+            color=f"C{k}", label=label)
+ax.invert_yaxis()   # magnitudes: brighter up
+ax.set(xlabel="phase from maximum light", ylabel="standardised magnitude",
+       title="mean binned shape per class")
+ax.legend(ncols=5, fontsize="small")
 
+# %%
+# Alone and in the ensemble
+# -------------------------
+X_train, X_test, y_train, y_test = train_test_split(
+    X, y, test_size=0.3, stratify=y, random_state=0)
+print(f"data: {len(X_train)} training and {len(X_test)} test light curves")
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("data", nargs="?", help="CRTS-layout folder (default: synthetic stars)")
-    parser.add_argument("--n-samples", type=int, default=800, help="synthetic stars to make")
-    parser.add_argument("--max-per-class", type=int, help="keep at most this many stars per class")
-    parser.add_argument("--samples-per-class", type=int, default=50,
-                        help="curves per class in every bag")
-    parser.add_argument("--n-jobs", type=int, help="workers for the GP fits (-1: all cores)")
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
+clf = FoldedShapeClassifier(n_bins=20, random_state=0)
+print(f"parameters: {clone(clf).get_params()}")
 
-    X, y = load_data(args.data, args.n_samples, args.max_per_class, args.seed)
-    X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=0.3, stratify=y, random_state=args.seed)
-    print(f"data: {len(X_train)} training and {len(X_test)} test light curves")
+single = clone(clf).fit(X_train, y_train)
+s = classification_summary(y_test, single.predict(X_test))
+print(f"single classifier: balanced accuracy {s.balanced_accuracy:.3f}, "
+      f"macro F1 {s.macro_f1:.3f}")
 
-    clf = FoldedShapeClassifier(n_bins=20, random_state=0)
-    print(f"parameters: {clone(clf).get_params()}")
-
-    single = clone(clf).fit(X_train, y_train)
-    s = classification_summary(y_test, single.predict(X_test))
-    print(f"single classifier: balanced accuracy {s.balanced_accuracy:.3f}, "
-          f"macro F1 {s.macro_f1:.3f}")
-
-    # The same classifier in the bagging-like ensemble: balanced bags, the
-    # small classes topped up with GP synthetics; one clone per bag.
-    ensemble = BaggingAugmentedEnsemble(
-        clf,
-        augmenter=GPLightCurveAugmenter(n_jobs=args.n_jobs),
-        n_estimators=5,
-        samples_per_class=args.samples_per_class,
-        random_state=args.seed,
-    ).fit(X_train, y_train)
-    s = classification_summary(y_test, ensemble.predict(X_test))
-    print(f"ensemble of {len(ensemble.estimators_)}: balanced accuracy "
-          f"{s.balanced_accuracy:.3f}, macro F1 {s.macro_f1:.3f}")
-    seeds = [m.random_state for m in ensemble.estimators_]
-    print(f"member seeds: {seeds}")
-
-
-if __name__ == "__main__":
-    main()
+# The same classifier in the bagging-like ensemble: balanced bags, the
+# small classes topped up with GP synthetics; one clone per bag.
+ensemble = BaggingAugmentedEnsemble(
+    clf,
+    augmenter=GPLightCurveAugmenter(),
+    n_estimators=5,
+    samples_per_class=300 if path else 15,
+    random_state=0,
+).fit(X_train, y_train)
+s = classification_summary(y_test, ensemble.predict(X_test))
+print(f"ensemble of {len(ensemble.estimators_)}: balanced accuracy "
+      f"{s.balanced_accuracy:.3f}, macro F1 {s.macro_f1:.3f}")
+seeds = [m.random_state for m in ensemble.estimators_]
+print(f"member seeds: {seeds}")

@@ -98,7 +98,7 @@ html_sidebars = {"index": []}
 # Modules whose __all__ the reference pages must cover, each name once.
 DOCUMENTED_MODULES = (
     "vsaug", "vsaug.lightcurves", "vsaug.datasets", "vsaug.folding", "vsaug.cleaning",
-    "vsaug.periods", "vsaug.features", "vsaug.gp", "vsaug.sampling", "vsaug.synthesis",
+    "vsaug.periods", "vsaug.features", "vsaug.fold_residuals", "vsaug.stacking", "vsaug.gp", "vsaug.sampling", "vsaug.synthesis",
     "vsaug.augmentation", "vsaug.survey_noise", "vsaug.ensemble", "vsaug.sequences",
     "vsaug.rnn", "vsaug.compound", "vsaug.images", "vsaug.metrics", "vsaug.plotting",
     "vsaug.persistence", "vsaug.streaming", "vsaug.experiments",

@@ -163,26 +163,6 @@ def test_reproduce_runs_and_resumes(folder, tmp_path, capsys):
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["settings"]["max_per_class"] == 30
 
-
-def test_demo_runs_fast_model_and_rnn_ensemble(tmp_path, monkeypatch, capsys):
-    # The demo's own profile, shrunk so the test stays quick.
-    tiny = ex.PROFILES["demo"].with_overrides(n_bags=1, samples_per_class=12, epochs=1)
-    tiny = dataclasses.replace(
-        tiny, rnn=dict(tiny.rnn, gru_units=(4, 4), batch_size=64, pad_multiple=512,
-                       predict_batch_size=1024),
-        features=dict(max_iter=10), augmenter=dict(wrap=False))
-    monkeypatch.setitem(ex.PROFILES, "demo", tiny)
-    out = tmp_path / "demo"
-    assert main(["demo", "--out", str(out), "--n-samples", "120", "--n-jobs", "1"]) == 0
-    printed = capsys.readouterr().out
-    assert "RNN, ensemble of 1 bag: balanced accuracy" in printed
-    assert "fast feature model, ensemble of 1 bag: balanced accuracy" in printed
-    metrics = json.loads((out / "metrics.json").read_text())
-    assert set(metrics["experiments"]) == {"rnn", "fast", "rnn+fast"}
-    assert len(metrics["classes"]) == 11
-    assert (out / "report.md").is_file()
-
-
 def test_parser_defaults():
     args = build_parser().parse_args(["reproduce"])
     assert (args.data, args.profile, args.out) == ("../shared/crts", "fast", None)

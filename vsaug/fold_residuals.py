@@ -169,18 +169,19 @@ class FoldResidualFeatures(LightCurveInputMixin, TransformerMixin, BaseEstimator
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
-        """Check the parameters and that every curve has a period.
+        """Validate the search range and the input (nothing is learnt).
 
         Parameters
         ----------
         X : LightCurves or convertible
-            Curves with ``meta['period']``.
+            Every curve needs its main period in ``meta['period']``.
         y : array-like of shape (n_curves,), optional
-            Not used; checked when given.
+            Ignored, but it must hold one label per curve when given.
 
         Returns
         -------
         self
+            The transformer, ready for :meth:`transform`.
         """
         if self.min_period >= self.max_period:
             raise ValueError(f"min_period={self.min_period!r} must be below "

@@ -107,6 +107,16 @@ class Session:
             os.chdir(cwd)
 
 
+def _registries():
+    """Every registry the documents' examples may add to."""
+    from vsaug.datasets import SURVEY_READERS
+    from vsaug.experiments import MODELS
+    from vsaug.periods import _METHODS
+    from vsaug.synthesis import CADENCE_SUBSETS, ERROR_MODELS
+
+    return [MODELS, ERROR_MODELS, CADENCE_SUBSETS, SURVEY_READERS, _METHODS]
+
+
 @pytest.fixture(scope="module")
 def sessions(tmp_path_factory):
     from vsaug.compound import CompoundRNNCNNClassifier
@@ -128,8 +138,14 @@ def sessions(tmp_path_factory):
             made[document] = Session(document, scratch / "repo")
         return made[document]
 
+    # The guide's extension examples register new kinds; keep them out of later tests.
+    registries = _registries()
+    saved = [dict(r) for r in registries]
     yield get
     patch.undo()
+    for registry, before in zip(registries, saved):
+        registry.clear()
+        registry.update(before)
     import matplotlib.pyplot as plt
 
     plt.close("all")

@@ -84,7 +84,8 @@ class LineProgress:
         """Count ``n`` more finished units."""
         self.n += n
         now = time.perf_counter()
-        if self.file is not None and now - self._last >= _LINE_INTERVAL:
+        finished = self.total is not None and self.n >= self.total  # close() says it
+        if self.file is not None and not finished and now - self._last >= _LINE_INTERVAL:
             self._last = now
             self._write(now, done=False)
 
@@ -95,7 +96,10 @@ class LineProgress:
         elapsed = max(now - self._start, 1e-9)
         of = f"/{self.total}" if self.total is not None else ""
         rate = self.n / elapsed
-        line = f"{self.desc}: {self.n}{of} {self.unit} in {elapsed:.1f} s ({rate:,.1f} {self.unit}/s)"
+        # slow units (bags, epochs) read better as seconds per unit
+        speed = (f"{rate:,.1f} {self.unit}/s" if rate >= 1 or self.n == 0
+                 else f"{1 / rate:,.1f} s/{self.unit}")
+        line = f"{self.desc}: {self.n}{of} {self.unit} in {elapsed:.1f} s ({speed})"
         if not done and self.total:
             remaining = (self.total - self.n) / rate if rate > 0 else float("nan")
             line += f", about {remaining:.0f} s left"

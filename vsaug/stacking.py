@@ -56,9 +56,9 @@ class HoldoutStackingClassifier(LightCurveInputMixin, ClassifierMixin, BaseEstim
     final_estimator : classifier, default=None
         Fitted on the members' log-probabilities of the held-out stars;
         ``None`` is :class:`LogLinearPooling` (one weight per member and one
-        bias per class: few parameters, so a few hundred held-out stars
-        suffice); a multinomial ``LogisticRegression`` learns a weight per
-        member and class pair instead and needs more.
+        bias per class, ``n_members + n_classes`` parameters); a multinomial
+        ``LogisticRegression`` learns a weight per member, class and output
+        class instead, far more parameters for the same held-out stars.
     validation_fraction : float, default=1/7
         Share of the stars (stratified) held out from the members for the
         combiner: 1/7 is the validation share of the 6:1:3 split.
@@ -66,8 +66,9 @@ class HoldoutStackingClassifier(LightCurveInputMixin, ClassifierMixin, BaseEstim
         How far the decision moves from the held-out part's natural class
         mix towards equal priors (see Notes). ``"auto"`` picks it from
         :data:`PRIOR_WEIGHTS` by out-of-fold predictions of the combiner on
-        the held-out part (5-fold), maximising the mean of balanced accuracy
-        and macro F1.
+        the held-out part (5-fold, fewer when a class has fewer held-out
+        stars), maximising the mean of balanced accuracy and macro F1; with
+        under two held-out stars in some class it is 0.5.
     random_state : int, RandomState instance or None, default=None
         The held-out split and the members' seeds: every ``random_state``
         parameter of a member (nested ones included) gets a seed drawn from

@@ -254,3 +254,23 @@ def test_damaged_or_unsafe_model_file_gives_one_line(folder, tmp_path, capsys, c
     assert "not a vsaug model file" in err
     assert main(["-v", "evaluate", "--model", str(bad), "--data", str(folder)]) == 1
     assert "Traceback" in capsys.readouterr().err
+
+
+def test_fit_best_saves_the_stacked_model_and_refuses_network_settings(folder, tmp_path,
+                                                                         capsys):
+    path = tmp_path / "best.vsaug"
+    assert main(["fit", "--data", str(folder), "--model", "best", "--profile", "demo",
+                 "--n-bags", "1", "--samples-per-class", "20", "--seed", "0",
+                 "--n-jobs", "1", "--out", str(path), "--quiet"]) == 0
+    model = load(path)
+    assert [name for name, _ in model.steps] == ["clean", "stack"]
+    stack = model.named_steps["stack"]
+    assert [name for name, _ in stack.estimators] == list(ex.BEST_MEMBERS)
+    assert dict(stack.estimators)["rnn"].samples_per_class == 20
+    from vsaug.datasets import read_survey
+
+    X, _ = read_survey(folder, format="crts", labelled=True)
+    assert model.predict_proba(X).shape == (len(X), 3)
+    assert main(["fit", "--data", str(folder), "--model", "best", "--epochs", "2",
+                 "--out", str(tmp_path / "x.vsaug"), "--quiet"]) != 0
+    assert "stacked model" in capsys.readouterr().err

@@ -122,3 +122,38 @@ class _NoProba(DummyClassifier):
         if name == "predict_proba":
             raise AttributeError(name)
         return super().__getattribute__(name)
+
+
+def test_frozen_members_are_used_as_fitted_and_match_a_member_fitted_inside(data):
+    from sklearn.frozen import FrozenEstimator
+
+    from vsaug._random import child_seeds
+    from vsaug.ensemble import _seed_member
+
+    X_tr, X_te, y_tr, _ = data
+    inside = HoldoutStackingClassifier([("boosting", _boosting())], random_state=3).fit(X_tr, y_tr)
+    fit_index, hold_index = inside.holdout_split(y_tr)
+    np.testing.assert_array_equal(hold_index, inside.holdout_index_)
+    assert np.intersect1d(fit_index, hold_index).size == 0
+    assert fit_index.size + hold_index.size == len(y_tr)
+    # the member as fit would seed and fit it, fitted outside and frozen
+    seed = int(child_seeds(3, 2)[1])
+    member = _seed_member(clone(_boosting()), seed).fit(X_tr.take(fit_index), y_tr[fit_index])
+    frozen = HoldoutStackingClassifier([("boosting", FrozenEstimator(member))],
+                                       random_state=3).fit(X_tr, y_tr)
+    assert frozen.estimators_[0].estimator is member  # not refitted, not reseeded
+    np.testing.assert_allclose(frozen.predict_proba(X_te), inside.predict_proba(X_te))
+
+
+def test_best_model_is_a_cleaned_stack_of_the_chosen_members():
+    from vsaug.experiments import BEST_MEMBERS, make_model, stacking_members
+
+    model = make_model("best", "demo", n_bags=2, random_state=0)
+    assert [name for name, _ in model.steps] == ["clean", "stack"]
+    stack = model[-1]
+    assert [name for name, _ in stack.estimators] == list(BEST_MEMBERS)
+    assert clone(model).get_params()["stack__random_state"] == 0
+    with pytest.raises(ValueError, match="stacked model"):
+        make_model("best", "demo", epochs=2)
+    with pytest.raises(ValueError, match="unknown stacking members"):
+        stacking_members("demo", names=["fast", "forest"])

@@ -42,6 +42,7 @@ __all__ = ["main", "build_parser"]
 _EXAMPLES = """examples:
   vsaug demo --out vsaug-demo
   vsaug fit --data ../shared/crts --model fast --out fast.vsaug
+  vsaug fit --data ../shared/crts --model best --out best.vsaug
   vsaug predict --model fast.vsaug --data my_stars --out probabilities.csv
   vsaug evaluate --model fast.vsaug --data labelled_stars
   vsaug reproduce --data ../shared/crts --profile fast --out runs/fast
@@ -114,7 +115,7 @@ def build_parser():
     ('predict', 'probabilities.csv')
     """
     from . import __version__
-    from .experiments import EXPERIMENTS, MODELS, PROFILES
+    from .experiments import EXPERIMENTS, MODELS, PROFILES, STACKED_MODELS
 
     parser = argparse.ArgumentParser(
         prog="vsaug",
@@ -148,8 +149,10 @@ def build_parser():
                          description="Fit a cleaning + bagging-ensemble model on a folder in "
                                      "the CRTS layout and save it.")
     fit.add_argument("--data", required=True, help="folder with catalog.csv and lightcurves.parquet")
-    fit.add_argument("--model", choices=list(MODELS), default="fast",
-                     help="member kind, a key of vsaug.experiments.MODELS (default: fast)")
+    fit.add_argument("--model", choices=list(MODELS) + list(STACKED_MODELS), default="fast",
+                     help="a bagged member kind (a key of vsaug.experiments.MODELS) or 'best', "
+                          "the recommended stacked model (vsaug.experiments.BEST_MEMBERS: "
+                          "feature models and an RNN ensemble) (default: fast)")
     fit.add_argument("--profile", choices=sorted(PROFILES), default="fast",
                      help="hyperparameter profile (default: fast)")
     fit.add_argument("--out", default="model.vsaug", help="model file (default: model.vsaug)")

@@ -25,6 +25,7 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import log_softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
+from sklearn.frozen import FrozenEstimator
 from sklearn.metrics import balanced_accuracy_score, f1_score
 from sklearn.model_selection import cross_val_predict
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
@@ -52,7 +53,12 @@ class HoldoutStackingClassifier(LightCurveInputMixin, ClassifierMixin, BaseEstim
     estimators : list of (str, estimator)
         Named light-curve classifiers with ``predict_proba`` (e.g. a
         :class:`~vsaug.BaggingAugmentedEnsemble` of the feature model and
-        one of the RNN). Each is cloned and fitted on the same stars.
+        one of the RNN). Each is cloned and fitted on the same stars. A
+        member wrapped in :class:`sklearn.frozen.FrozenEstimator` is used as
+        it was fitted (neither refitted nor reseeded): the way to reuse a
+        member that took hours, as long as it never saw the stars held out
+        here (see ``holdout_index_``; the split depends only on ``y``,
+        ``validation_fraction`` and ``random_state``).
     final_estimator : classifier, default=None
         Fitted on the members' log-probabilities of the held-out stars;
         ``None`` is :class:`LogLinearPooling` (one weight per member and one
@@ -170,13 +176,16 @@ class HoldoutStackingClassifier(LightCurveInputMixin, ClassifierMixin, BaseEstim
         y = check_labels(y, len(X), min_classes=2, estimator="HoldoutStackingClassifier")
         classes = np.unique(y)
         seeds = child_seeds(self.random_state, len(self.estimators) + 1)
+        # child_seeds' first draw does not depend on how many follow: holdout_split agrees.
         fit_index, hold_index = _stratified_holdout(y, self.validation_fraction, int(seeds[0]))
         self.classes_ = classes
         self.estimators_ = []
         bar = progress_bar(len(self.estimators), desc="stacked members", unit="member",
                            verbose=self.verbose)
         for (name, est), seed in zip(self.estimators, seeds[1:]):
-            member = _seed_member(clone(est), int(seed))  # nested random_states too
+            # A FrozenEstimator is used as fitted: its seeds are part of what was fitted.
+            member = (est if isinstance(est, FrozenEstimator)
+                      else _seed_member(clone(est), int(seed)))  # nested random_states too
             self.estimators_.append(member.fit(X.take(fit_index), y[fit_index]))
             bar.update(1)
         bar.close()
@@ -191,6 +200,36 @@ class HoldoutStackingClassifier(LightCurveInputMixin, ClassifierMixin, BaseEstim
         self.final_estimator_ = combiner.fit(Z, y_hold)
         self.holdout_index_ = hold_index
         return self
+
+    def holdout_split(self, y):
+        """Positions of the stars the members are fitted on and of those held out.
+
+        The split :meth:`fit` makes for these labels (with an int or ``None``
+        ``random_state``: a ``RandomState`` instance moves on between calls).
+        Use it to fit a slow member once on the first part and pass it
+        wrapped in :class:`sklearn.frozen.FrozenEstimator`.
+
+        Parameters
+        ----------
+        y : array-like of shape (n_curves,)
+            The labels ``fit`` will get.
+
+        Returns
+        -------
+        fit_index, holdout_index : ndarray of int
+            Sorted positions into ``y``; every class is in both.
+
+        Examples
+        --------
+        >>> from vsaug.stacking import HoldoutStackingClassifier
+        >>> y = ["a"] * 14 + ["b"] * 7
+        >>> fit_index, hold = HoldoutStackingClassifier([], random_state=0).holdout_split(y)
+        >>> len(fit_index), [y[i] for i in hold]
+        (18, ['a', 'a', 'b'])
+        """
+        y = check_labels(y, None, min_classes=2, estimator="HoldoutStackingClassifier")
+        seed = child_seeds(self.random_state, 1)[0]
+        return _stratified_holdout(y, self.validation_fraction, int(seed))
 
     def _stack(self, X):
         """The members' log-probabilities side by side, columns in ``classes_`` order."""

@@ -38,7 +38,8 @@ the report adds their 50/50 blend.
 Hyperparameters come from one table, :data:`PROFILES`: ``paper`` is DESIGN
 1.4/1.5 exactly; ``fast`` the recommended CPU setting; ``demo`` the tiny one
 behind ``vsaug demo`` and the tests. Member kinds come from one registry,
-:data:`MODELS`.
+:data:`MODELS`; the recommended stacked model is :func:`make_best_model`
+(``make_model("best")``).
 
 Examples
 --------
@@ -48,7 +49,8 @@ Examples
 """
 
 from ..datasets import write_crts_folder  # its old home; kept importable from here
-from ._models import MODELS, ModelRegistry, make_model
+from ._models import (BEST_MEMBERS, BEST_RNN_BAGS, MODELS, STACKED_MODELS, ModelRegistry, make_best_model,
+                      make_model, stacking_members)
 from ._profiles import EXPERIMENTS, PAPER_RESULTS, PROFILES, Experiment, Profile
 from ._report import publish_report, render_report
 from ._run import ExperimentRun, run_experiments
@@ -66,6 +68,11 @@ __all__ = [
     "DamagedFileWarning",
     "run_experiments",
     "make_model",
+    "STACKED_MODELS",
+    "BEST_MEMBERS",
+    "BEST_RNN_BAGS",
+    "make_best_model",
+    "stacking_members",
     "write_crts_folder",
     "render_report",
     "publish_report",

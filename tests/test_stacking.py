@@ -157,3 +157,14 @@ def test_best_model_is_a_cleaned_stack_of_the_chosen_members():
         make_model("best", "demo", epochs=2)
     with pytest.raises(ValueError, match="unknown stacking members"):
         stacking_members("demo", names=["fast", "forest"])
+
+
+def test_best_model_learns_on_small_synthetic_data(data):
+    from vsaug.experiments import make_best_model
+
+    X_tr, X_te, y_tr, y_te = data
+    model = make_best_model("demo", n_bags=1, samples_per_class=30, random_state=0)
+    model.fit(X_tr, y_tr)
+    score = balanced_accuracy_score(y_te, model.predict(X_te))
+    assert score > 3 / len(np.unique(y_tr))  # three times chance
+    assert model[-1].final_estimator_.weights_.shape == (3,)

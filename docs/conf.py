@@ -12,11 +12,13 @@ suite already runs them).
 import importlib
 import os
 import re
+import sys
 from pathlib import Path
 
 import vsaug
 
 DOCS = Path(__file__).resolve().parent
+sys.path.insert(0, str(DOCS))  # for _gallery_order, named by its import path below
 
 project = "vsaug"
 author = "the vsaug authors"
@@ -66,7 +68,7 @@ sphinx_gallery_conf = {
     # plot_*.py run in the build; the others (the Keras one) are shown only.
     "filename_pattern": r"/plot_",
     "ignore_pattern": r"__init__\.py",
-    "within_subsection_order": "FileNameSortKey",
+    "within_subsection_order": "_gallery_order.TutorialOrder",  # reading order, not names
     "download_all_examples": False,
     "remove_config_comments": True,
     "show_memory": False,

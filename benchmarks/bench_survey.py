@@ -64,7 +64,7 @@ def write_synthetic(folder, n_stars, *, with_period, seed):
     from vsaug.datasets import make_light_curves
 
     folder.mkdir(parents=True, exist_ok=True)
-    if (folder / "done").exists():
+    if (folder / "_done").exists():  # "_" so pandas/pyarrow skip it
         return
     for b, start in enumerate(range(0, n_stars, _BLOCK)):
         n = min(_BLOCK, n_stars - start)
@@ -75,7 +75,7 @@ def write_synthetic(folder, n_stars, *, with_period, seed):
         if with_period:
             table["period"] = np.repeat(X.meta["period"].to_numpy(), X.lengths)
         pd.DataFrame(table).to_parquet(folder / f"part-{b:04d}.parquet", row_group_size=500_000)
-    (folder / "done").write_text("ok")
+    (folder / "_done").write_text("ok")
 
 
 def fit_synthetic_model(path, *, n_jobs):

@@ -4,9 +4,9 @@ Period search on curves without a period
 
 Survey light curves often come without a catalogue period, and every vsaug
 model folds on one. :class:`~vsaug.PeriodFinder` fills ``meta['period']``
-with the Lomb-Scargle period of each curve (astropy, weighted by the
-errors, a frequency grid refined around its best peaks), so it can be the
-first step of a pipeline.
+with the Lomb-Scargle period of each curve (weighted by the errors, with a
+floating mean: a non-uniform FFT grid from each curve's own baseline, then an
+exact zoom around its best peaks), so it can be the first step of a pipeline.
 
 Here the periods of synthetic stars are removed, searched again, and
 compared with the true ones; one curve is shown with its periodogram and

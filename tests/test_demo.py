@@ -10,6 +10,8 @@ import io
 import json
 import os
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -83,3 +85,15 @@ def test_quiet_tensorflow_sets_the_log_level_unless_verbose(monkeypatch):
     assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "0"
     demo.quiet_tensorflow(1)
     assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "3"
+
+
+def test_quiet_tensorflow_keeps_the_import_lines_off_stderr():
+    # A fresh interpreter: TensorFlow's import-time absl lines (oneDNN, "All
+    # log messages before absl::InitializeLog()") go straight to fd 2.
+    code = ("from vsaug.demo import quiet_tensorflow; quiet_tensorflow(0); "
+            "import keras; keras.ops.add(1, 1); print('ok')")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "0"}, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
+    assert done.stderr == ""

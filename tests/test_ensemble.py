@@ -325,6 +325,36 @@ def test_member_probabilities_average_to_the_ensemble(data):
                                   members[[2, 0]])
 
 
+def test_identical_leading_steps_are_computed_once_for_all_members(data, monkeypatch):
+    X, y = data
+    ens = BaggingAugmentedEnsemble(fast_member(), augmenter="duplicate", n_estimators=3,
+                                   samples_per_class=15, random_state=0).fit(X, y)
+    each = [m.predict_proba(X) for m in ens.estimators_]  # every member on its own
+    calls = []
+    transform = PeriodicFeatures.transform
+    monkeypatch.setattr(PeriodicFeatures, "transform",
+                        lambda self, X: calls.append(len(X)) or transform(self, X))
+    np.testing.assert_array_equal(ens.predict_proba(X), np.mean(each, axis=0))
+    np.testing.assert_array_equal(ens.predict_member_proba(X, members=[2, 0]),
+                                  np.stack([each[2], each[0]]))
+    assert calls == [len(X), len(X)]  # once per call, not once per member
+
+
+def test_leading_steps_fitted_differently_are_not_shared(data):
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = data
+    member = make_pipeline(PeriodicFeatures(n_harmonics=2), StandardScaler(),
+                           HistGradientBoostingClassifier(max_iter=8, max_leaf_nodes=8))
+    ens = BaggingAugmentedEnsemble(member, augmenter="duplicate", n_estimators=2,
+                                   samples_per_class=15, random_state=0).fit(X, y)
+    _, heads = ens._shared_transform(X, ens.estimators_)
+    # PeriodicFeatures is shared; each bag's scaler learnt its own means.
+    assert [len(h.steps) for h in heads] == [2, 2]
+    np.testing.assert_allclose(ens.predict_proba(X[:9]),
+                               np.mean([m.predict_proba(X[:9]) for m in ens.estimators_], 0))
+
+
 def test_sample_weight_and_fit_params_follow_every_bags_rows(data):
     X, y = data
     weights = np.arange(len(X), dtype=float) + 1

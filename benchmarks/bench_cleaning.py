@@ -25,7 +25,8 @@ from joblib import Parallel, delayed
 from supersmoother import SuperSmoother
 
 from vsaug import MIN_POINTS, LightCurveCleaner
-from vsaug.cleaning import _chunks, merge_duplicate_phases
+from vsaug._ragged import chunk_bounds
+from vsaug.cleaning import merge_duplicate_phases
 from vsaug.datasets import load_crts
 
 CRTS = Path(__file__).resolve().parents[1] / ".." / "shared" / "crts"
@@ -61,7 +62,7 @@ class PerStarCleaner(LightCurveCleaner):
 
         order = segment_sort(ph, X.offsets)
         tasks = []
-        for a, b in _chunks(len(X), 256):
+        for a, b in chunk_bounds(len(X), size=256):
             lo, hi = X.offsets[a], X.offsets[b]
             tasks.append(delayed(_per_star_chunk)(
                 ph[order[lo:hi]], X.mag[order[lo:hi]], X.err[order[lo:hi]],

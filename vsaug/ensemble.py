@@ -226,6 +226,12 @@ class BaggingAugmentedEnsemble(
     bag's rows; a synthetic curve gets its prototype's value. A plain
     ``sample_weight`` goes to the final step of a ``Pipeline`` member.
 
+    In prediction, leading pipeline steps that are identical in every member
+    (equal :func:`joblib.hash`: same parameters and fitted state, such as
+    the fast model's ``PeriodicFeatures``) are computed once and their output
+    passed to the rest of each member's pipeline: the same probabilities,
+    without repeating the features once per bag.
+
     All synthetic curves of the bags a ``fit`` adds are drawn up front in the
     main process (each from its bag's seed), then the members are fitted in
     parallel; memory therefore holds those bags' synthetics at once.

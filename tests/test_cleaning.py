@@ -225,8 +225,8 @@ def test_matches_the_per_star_path_on_a_crts_sample():
 
     ``benchmarks/bench_cleaning.py`` compares the two on all 29,950 curves;
     here 5 stars of every class: the same points removed per star, the
-    amplitude within 1e-5 mag (the running sums add in another order; the
-    largest difference seen here is 1.8e-6 mag on a 1.6 mag LPV).
+    amplitude within 5e-5 mag (the running sums add in another order; over
+    all 29,950 curves the largest difference is 1.8e-5 mag).
     """
     import importlib.util
     import warnings
@@ -247,7 +247,7 @@ def test_matches_the_per_star_path_on_a_crts_sample():
     ref = bench.PerStarCleaner(n_jobs=1).fit_transform(S)
     new = LightCurveCleaner(n_jobs=1).fit_transform(S)
     np.testing.assert_array_equal(new.meta["n_clipped"], ref.meta["n_clipped"])
-    np.testing.assert_allclose(new.meta["amplitude"], ref.meta["amplitude"], atol=1e-5)
+    np.testing.assert_allclose(new.meta["amplitude"], ref.meta["amplitude"], atol=5e-5)
     np.testing.assert_array_equal(new.time, ref.time)
 
 

@@ -203,7 +203,12 @@ class _Writer:
 
     def array(self, arr):
         buf = io.BytesIO()
-        np.save(buf, np.ascontiguousarray(arr), allow_pickle=False)
+        # a Fortran-ordered array stays so (LogisticRegression's coef_ is one):
+        # BLAS rounds differently for the other order, and the loaded model's
+        # probabilities would differ from the saved one's in the last bit
+        if not arr.flags.f_contiguous:
+            arr = np.ascontiguousarray(arr)
+        np.save(buf, arr, allow_pickle=False)
         return self.blob(buf.getvalue(), ".npy")
 
     def encode(self, obj):

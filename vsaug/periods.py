@@ -301,37 +301,56 @@ def _power_from_sums(y_cos, y_sin, c, s, c2, s2, yy):
     return np.where(det > _MIN_DET, power, 0.0)
 
 
-def _grid_power(t, w, wy, f_min, df, n_freq):
-    """Floating-mean Lomb-Scargle power at ``f_min + k df`` (``k < n_freq``), up to a factor.
+def _trig_sums(t, coefficients, g0, dg, n_freq):
+    """``sum_j c_j exp(2 pi i (g0 + k dg) t_j)`` for ``k < n_freq``, one row per ``c``.
 
-    Three NUFFT sums: ``w y`` and ``w`` at every frequency (one batched
-    transform) and ``w`` at twice every frequency (the points ``2 t``).
-    Returns the power times ``yy / 2``: only its ranking of peaks is used.
+    One batched single-precision finufft type-1 transform: its modes run
+    from ``-n_modes / 2``, so the coefficients are shifted by the middle
+    frequency to make mode index k hold frequency ``g0 + k dg``.
     """
     n_modes = -(-n_freq // _PLAN_ROUND) * _PLAN_ROUND
-    # finufft's modes run from -n_modes/2: shifting the weights by the
-    # grid's middle frequency makes mode index k hold frequency f_min + k df.
-    middle = f_min + (n_modes // 2) * df
-    x = np.mod((2 * np.pi * df) * t, 2 * np.pi)
+    middle = g0 + (n_modes // 2) * dg
     shift = np.exp((2j * np.pi * middle) * t)
-    plan = _plan(n_modes, 2)
-    plan.setpts(x.astype(np.float32))
-    y1, w1 = plan.execute(np.stack([wy * shift, w * shift]).astype(np.complex64))[:, :n_freq]
-    plan = _plan(n_modes, 1)
-    plan.setpts(np.mod(2 * x, 2 * np.pi).astype(np.float32))
-    w2 = plan.execute((w * shift * shift).astype(np.complex64))[:n_freq]
+    plan = _plan(n_modes, len(coefficients))
+    plan.setpts(np.mod((2 * np.pi * dg) * t, 2 * np.pi).astype(np.float32))
+    return plan.execute((np.stack(coefficients) * shift).astype(np.complex64))[:, :n_freq]
+
+
+def _grid_power(t, w, wy, m, df, n_freq):
+    """Floating-mean Lomb-Scargle power at ``(m + k) df`` (``k < n_freq``), up to a factor.
+
+    The power needs the sums of ``w y`` and ``w`` at every frequency and of
+    ``w`` at twice every frequency. The grid starts at a whole multiple
+    ``m`` of its step, so twice a frequency of its lower half is again a
+    grid frequency: one batched transform gives all three sums there. In
+    the upper half (periods below ``2 min_period``) the sums at twice the
+    frequency are taken as those of a window without structure there
+    (``E[z^2] = 0`` below): a second, half-size transform for them made
+    the whole search 1.24x slower and changed no period found on 330 CRTS
+    stars, since the grid only ranks peaks for the exact zoom.
+    Returns the power times ``yy / 2``: only its ranking of peaks is used.
+    """
+    y1, w1 = _trig_sums(t, [wy, w], m * df, df, n_freq)
     # The normal equations of _power_from_sums in complex form: with the
-    # centred regressor z = exp(iwt) - w1, a = E|z|^2 and b = E[z^2].
-    a = 1 - (w1.real * w1.real + w1.imag * w1.imag)
-    b = w2 - w1 * w1
-    explained = a * (y1.real * y1.real + y1.imag * y1.imag) - (b * np.conj(y1 * y1)).real
+    # centred regressor z = exp(iwt) - w1, a = E|z|^2 and b = E[z^2], where
+    # E[exp(2iwt)] at (m + k) df is grid frequency m + 2k while that exists.
+    a = 1 - np.abs(w1) ** 2
+    n_lower = max(0, min(n_freq, (n_freq - m + 1) // 2))
+    b = np.zeros_like(w1)
+    b[:n_lower] = w1[m::2][:n_lower] - w1[:n_lower] * w1[:n_lower]
+    y_squared = y1 * y1
+    power = a * np.abs(y1) ** 2 - (b.real * y_squared.real + b.imag * y_squared.imag)
     det = a * a - (b.real * b.real + b.imag * b.imag)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(det > _MIN_GRID_DET, explained / det, 0.0)
+        power /= det
+    power[~(det > _MIN_GRID_DET)] = 0.0
+    return power
 
 
 def _best(indices, values, n):
     """The ``n`` entries of ``indices`` with the largest ``values``, best first."""
+    if n == 1:
+        return indices[[np.argmax(values)]]
     if indices.size > n:
         keep = np.argpartition(-values, n - 1)[:n]
         indices, values = indices[keep], values[keep]
@@ -353,7 +372,8 @@ def _candidates(power, edges):
     # Every band's best first, then the best overall, each index once.
     cuts = np.searchsorted(peaks, edges)
     picks = [_best(peaks[a:b], heights[a:b], _PER_BAND)
-             for a, b in zip(np.concatenate([[0], cuts]), np.concatenate([cuts, [peaks.size]]))]
+             for a, b in zip(np.concatenate([[0], cuts]), np.concatenate([cuts, [peaks.size]]))
+             if b > a]
     picks.append(_best(peaks, heights, _NUFFT_CANDIDATES))
     picks = np.concatenate(picks)
     _, first = np.unique(picks, return_index=True)
@@ -453,16 +473,19 @@ def _nufft_search(time, mag, err, offsets, *, min_period, max_period, samples_pe
     wy = w * y
     yy = segment_sum(wy * y, offsets)
     df = 1.0 / (samples_per_peak * (segment_max(time, offsets) - segment_min(time, offsets)))
-    band_edges = 1.0 / np.asarray(_BAND_EDGES) - f_min
+    band_edges = 1.0 / np.asarray(_BAND_EDGES)
 
     # The one loop over curves: finufft takes one set of points per call.
     candidates = np.empty((n, _NUFFT_CANDIDATES))
     for i in range(n):
         lo, hi = offsets[i], offsets[i + 1]
-        n_freq = int((f_max - f_min) / df[i]) + 1
-        power = _grid_power(time[lo:hi], w[lo:hi], wy[lo:hi], f_min, df[i], n_freq)
-        picks = _candidates(power, band_edges / df[i])
-        candidates[i] = f_min + df[i] * np.resize(picks, _NUFFT_CANDIDATES)  # few: repeat
+        # the grid starts at the multiple of its step at or below f_min
+        m = int(f_min / df[i])
+        n_freq = int(f_max / df[i]) - m + 1
+        power = _grid_power(time[lo:hi], w[lo:hi], wy[lo:hi], m, df[i], n_freq)
+        power[:max(0, int(np.ceil(f_min / df[i])) - m)] = 0.0  # below f_min
+        picks = _candidates(power, band_edges / df[i] - m)
+        candidates[i] = df[i] * (m + np.resize(picks, _NUFFT_CANDIDATES))  # few: repeat
 
     step = df / _SIDE_1
     power, freqs = _zoom_power(time, w, wy, yy, offsets, candidates, step, _SIDE_1, f_min, f_max)

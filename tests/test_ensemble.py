@@ -430,3 +430,40 @@ def test_bad_period_named_by_its_place_in_X_and_empty_prediction():
     fitted = ens.fit(X, y)
     assert fitted.predict_proba(X[[]]).shape == (0, 2)
     assert fitted.predict(X[[]]).shape == (0,)
+
+
+def test_bags_fitted_one_by_one_and_assembled_equal_a_fit(data):
+    X, y = data
+    spc = int(np.sum(y == "DSct")) + 6
+    gp = GPLightCurveAugmenter(wrap=False, sampling_strategy={"DSct": spc}).fit(X, y)
+    kw = dict(augmenter=FrozenEstimator(gp), samples_per_class=spc, random_state=7, n_jobs=1)
+    fitted = BaggingAugmentedEnsemble(fast_member(), n_estimators=3, **kw).fit(X, y)
+    template = BaggingAugmentedEnsemble(fast_member(), n_estimators=3, warm_start=True, **kw)
+    members = [template.fit_bag(X, y, k) for k in (2, 0, 1)]  # in any order, anywhere
+    assert not hasattr(template, "estimators_")  # fit_bag leaves the ensemble unfitted
+    members = [members[1], members[2], members[0]]
+    for k, member in enumerate(members):
+        np.testing.assert_array_equal(member.predict_proba(X),
+                                      fitted.estimators_[k].predict_proba(X))
+    assembled = template.assemble(X, y, members)
+    assert assembled is template and assembled.n_synthetic_ == fitted.n_synthetic_
+    np.testing.assert_array_equal(assembled.predict_proba(X), fitted.predict_proba(X))
+    for name in ("estimators_samples_", "estimators_prototypes_"):
+        for a, b in zip(getattr(assembled, name), getattr(fitted, name)):
+            np.testing.assert_array_equal(a, b)
+    # An assembled ensemble grows by warm start like a fitted one.
+    assembled.set_params(n_estimators=4).fit(X, y)
+    scratch = BaggingAugmentedEnsemble(fast_member(), n_estimators=4, **kw).fit(X, y)
+    np.testing.assert_array_equal(assembled.predict_proba(X), scratch.predict_proba(X))
+    # Recording members see a bag's synthetic curves and the validation set as fit gives them.
+    plain = BaggingAugmentedEnsemble(RecordingClassifier(), n_estimators=2, **kw)
+    member = plain.fit_bag(X, y, 1, validation_data=(X[:10], y[:10]))
+    whole = clone(plain).fit(X, y, validation_data=(X[:10], y[:10])).estimators_[1]
+    assert member.counts_ == whole.counts_ and member.n_synthetic_ == whole.n_synthetic_
+    assert len(member.validation_[0]) == len(whole.validation_[0])
+    with pytest.raises(ValueError, match="assemble got 2 members for n_estimators=4"):
+        template.assemble(X, y, members[:2])
+    with pytest.raises(ValueError, match="i must be a bag number"):
+        template.fit_bag(X, y, -1)
+    with pytest.raises(NotFittedError):
+        clone(template).set_params(n_estimators=1).assemble(X, y, [fast_member()])

@@ -182,7 +182,8 @@ def test_run_writes_every_output(finished):
             assert (out / "figures" / f"{exp}_{view}.png").read_bytes()[:4] == b"\x89PNG"
     for exp in ("fast", "rnn"):
         assert sorted(p.name for p in (out / exp).iterdir()) == [
-            "bag0.npz", "bag0.vsaug", "bag1.npz", "bag1.vsaug"]
+            "bag0.npz", "bag0.vsaug", "bag1.npz", "bag1.vsaug", "ensemble.vsaug"]
+    assert not list(out.rglob("*.backup"))  # the networks' epoch backups end with their fits
     assert not list(out.rglob(".*.tmp*"))  # no half-written files
     assert json.loads((out / "metrics.json").read_text())["experiments"].keys() == {
         "rnn", "fast", "rnn+fast"}
@@ -216,9 +217,9 @@ def test_reported_scores_match_saved_predictions(finished):
     saved = np.load(run.out / "test_predictions.npz")
     classes = saved["classes"]
     bags = [np.load(run.out / "rnn" / f"bag{b}.npz")["test_proba"] for b in range(2)]
-    np.testing.assert_allclose(saved["proba_rnn"], np.mean(bags, axis=0))
+    np.testing.assert_allclose(saved["proba_rnn"], np.mean(bags, axis=0), rtol=1e-6)  # float32
     np.testing.assert_allclose(saved["proba_rnn_plus_fast"],
-                               0.5 * (saved["proba_rnn"] + saved["proba_fast"]))
+                               0.5 * (saved["proba_rnn"] + saved["proba_fast"]), rtol=1e-6)
     for name, key in (("rnn", "proba_rnn"), ("fast", "proba_fast")):
         y_pred = classes[np.argmax(saved[key], axis=1)]
         s = classification_summary(saved["y_true"], y_pred)
@@ -244,8 +245,14 @@ def test_bags_balanced_shared_and_repeatable(folder, finished):
     run, _ = finished
     y_train = _train_labels(folder, run)
     train_counts = pd.Series(y_train).value_counts()
-    fast, rnn = (load(run.out / name / "bag1.vsaug") for name in ("fast", "rnn"))
-    assert len(fast.estimators_) == len(rnn.estimators_) == 2  # the ensemble after bag 1
+    fast, rnn = (load(run.out / name / "ensemble.vsaug") for name in ("fast", "rnn"))
+    assert len(fast.estimators_) == len(rnn.estimators_) == 2
+    X = load_crts(folder)[0][:20]
+    for name, ensemble in (("fast", fast), ("rnn", rnn)):  # the member files, assembled
+        for k in range(2):
+            member = load(run.out / name / f"bag{k}.vsaug")
+            np.testing.assert_allclose(ensemble.predict_member_proba(X, members=[k])[0],
+                                       member.predict_proba(X), rtol=1e-6)
     for k in range(2):
         plan = fast.plan_bag(y_train, k)
         assert pd.Series(y_train[plan.rows]).value_counts().to_dict() == {
@@ -274,7 +281,7 @@ def test_equal_and_weighted_designs(folder, finished, tmp_path):
     again.run()
     y_train = _train_labels(folder, again)
     train_counts = pd.Series(y_train).value_counts()
-    equal, weighted = (load(tmp_path / n / "bag0.vsaug") for n in ("rnn_equal", "rnn_weighted"))
+    equal, weighted = (load(tmp_path / n / "ensemble.vsaug") for n in ("rnn_equal", "rnn_weighted"))
     # Equal augmentation: every class the size of the largest, nothing dropped.
     counts = pd.Series(y_train[equal.plan_bag(y_train, 0).rows]).value_counts()
     assert set(counts) == {train_counts.max()}
@@ -292,7 +299,7 @@ def test_rerun_skips_every_stage(finished):
     rerun = again.run()
     assert _fits(run.out) == []
     assert again.timings_ == json.loads((run.out / "timings.json").read_text())
-    assert len(again.skipped_) == 4 + 2 * 2 * 2
+    assert len(again.skipped_) == 4 + 2 * 2 * 2 + 2  # + the two ensembles
     for name in ("rnn", "fast"):
         assert rerun["experiments"][name]["test"] == results["experiments"][name]["test"]
     log = "\n".join(_session_log(run.out))
@@ -330,7 +337,7 @@ def test_interrupted_run_resumes_where_it_stopped(folder, finished, tmp_path, mo
     grown = run_experiments(folder, tmp_path, n_bags=3, **kwargs)
     assert _fits(tmp_path) == ["fast bag 2"]
     assert len(grown["experiments"]["fast"]["per_bag"]) == 3
-    assert len(load(tmp_path / "fast" / "bag2.vsaug").estimators_) == 3
+    assert len(load(tmp_path / "fast" / "ensemble.vsaug").estimators_) == 3
 
 
 def test_seeds_derive_from_names_not_table_positions(folder, finished, tmp_path):
@@ -403,8 +410,8 @@ def test_compound_starts_from_the_rnn_of_its_bag(folder, finished, tmp_path):
     results = run.run()
     assert results["experiments"].keys() == {"rnn", "compound"}
     assert "compound bag 0: fit" in run.timings_ and "rnn bag 0: fit" in run.skipped_
-    rnn = load(tmp_path / "rnn" / "bag0.vsaug").estimators_[0]
-    compound = load(tmp_path / "compound" / "bag0.vsaug").estimators_[0]
+    rnn = load(tmp_path / "rnn" / "bag0.vsaug")
+    compound = load(tmp_path / "compound" / "bag0.vsaug")
     frozen = [name for name in compound.copied_layers_ if name.startswith("rnn_")]
     assert frozen
     for layer in frozen:  # the frozen RNN branch is bag 0's RNN, unchanged by stage two
@@ -445,3 +452,100 @@ def test_gp_fits_from_another_run_draw_with_this_runs_settings(folder, finished,
     run.run()
     assert "GP fits (training part)" in run.skipped_
     assert (run.augmenter_.error_model, run.augmenter_.cadence_subset) == ("empirical", "nights")
+
+
+def test_a_run_kept_small_resumes_and_reports_from_predictions(folder, finished, tmp_path):
+    # What a committed copy of a long run holds: the predictions, no member files.
+    run, reference = finished
+    shutil.copytree(run.out, tmp_path, dirs_exist_ok=True)
+    for path in tmp_path.rglob("*.vsaug"):
+        path.unlink()
+    grown = run_experiments(folder, tmp_path, profile=TINY, experiments=["fast", "rnn"],
+                            n_bags=3, n_jobs=1, verbose=0)
+    assert sorted(_fits(tmp_path)) == ["fast bag 2", "rnn bag 2"]  # no earlier bag retrained
+    for name in ("fast", "rnn"):
+        assert grown["experiments"][name]["per_bag"][:2] == \
+            reference["experiments"][name]["per_bag"]
+        assert not (tmp_path / name / "ensemble.vsaug").exists()
+        assert (tmp_path / name / "bag2.vsaug").is_file()
+    log = "\n".join(_session_log(tmp_path))
+    assert "skip fast: ensemble (no member file for bag(s) 0, 1; their predictions are kept)" in log
+
+
+def test_a_network_killed_mid_bag_resumes_after_its_last_epoch(folder, finished, tmp_path,
+                                                              monkeypatch):
+    from vsaug._training_backup import TrainingBackup
+
+    kwargs = dict(profile=TINY, experiments=["rnn"], n_bags=1, epochs=3, n_jobs=1, verbose=0)
+    whole, killed = tmp_path / "whole", tmp_path / "killed"
+    for out in (whole, killed):
+        out.mkdir()
+        _reuse(finished[0].out, out)
+    run_experiments(folder, whole, **kwargs)
+    save = TrainingBackup.save
+
+    def killed_after_epoch_2(self, **state):
+        save(self, **state)
+        if state["epoch"] == 2:
+            raise KeyboardInterrupt("simulated kill")
+
+    monkeypatch.setattr(TrainingBackup, "save", killed_after_epoch_2)
+    with pytest.raises(KeyboardInterrupt):
+        run_experiments(folder, killed, **kwargs)
+    assert (killed / "rnn" / "bag0.backup" / "training_state.npz").is_file()
+    monkeypatch.setattr(TrainingBackup, "save", save)
+    run_experiments(folder, killed, **kwargs)
+    log = "\n".join(_session_log(killed))
+    assert "rnn bag 0: resumed after epoch 2 from its backup" in log
+    assert not (killed / "rnn" / "bag0.backup").exists()
+    member = load(killed / "rnn" / "bag0.vsaug")
+    assert member.resumed_from_epoch_ == 2 and member.backup_dir is None
+    assert len(member.history_["loss"]) == 3
+    np.testing.assert_allclose(np.load(killed / "rnn" / "bag0.npz")["test_proba"],
+                               np.load(whole / "rnn" / "bag0.npz")["test_proba"], atol=1e-4)
+
+
+def test_a_carried_copy_resumes_without_retraining(folder, finished, tmp_path):
+    from vsaug.experiments import carry_run
+
+    run, reference = finished
+    carried = carry_run(run.out, tmp_path / "carried")
+    assert "rnn/bag1.npz" in carried and "progress.log" in carried
+    # Neither the recomputable stages nor members that no bag needs any more.
+    assert not [f for f in carried if f.endswith((".joblib", ".vsaug"))]
+    resumed = run_experiments(folder, tmp_path / "carried", profile=TINY,
+                              experiments=["fast", "rnn"], n_jobs=1, verbose=0)
+    assert _fits(tmp_path / "carried") == []
+    for name in ("fast", "rnn"):
+        for key in ("test", "per_bag"):
+            assert resumed["experiments"][name][key] == reference["experiments"][name][key]
+    # A bag in flight keeps what its next stage needs: compound bag 1 needs RNN bag 1.
+    partial = tmp_path / "partial"
+    shutil.copytree(run.out, partial)
+    manifest = json.loads((partial / "manifest.json").read_text())
+    manifest["sessions"][-1]["experiments"] = ["rnn", "compound"]
+    (partial / "manifest.json").write_text(json.dumps(manifest))
+    (partial / "compound").mkdir()
+    shutil.copy(partial / "rnn" / "bag0.npz", partial / "compound" / "bag0.npz")
+    (partial / "rnn" / "bag1.backup").mkdir()
+    (partial / "rnn" / "bag1.backup" / "training_state.npz").write_bytes(b"state")
+    carried = carry_run(partial, tmp_path / "carried")  # replaces the earlier copy
+    assert "rnn/bag1.vsaug" in carried and "rnn/bag0.vsaug" not in carried
+    assert "rnn/bag1.backup/training_state.npz" in carried
+    assert (tmp_path / "carried" / "rnn" / "bag1.vsaug").is_file()
+    assert not (tmp_path / "carried" / "fast" / "ensemble.vsaug").exists()
+    with pytest.raises(ValueError, match="is not a run directory"):
+        carry_run(tmp_path / "nothing", tmp_path / "x")
+
+
+def test_bag_files_of_older_runs_hold_the_ensemble_and_are_still_read(folder, finished, tmp_path):
+    run, _ = finished
+    shutil.copytree(run.out, tmp_path, dirs_exist_ok=True)
+    # Runs before member files saved the ensemble after bag k as bag<k>.vsaug.
+    shutil.copy(tmp_path / "fast" / "ensemble.vsaug", tmp_path / "fast" / "bag1.vsaug")
+    (tmp_path / "fast" / "bag1.npz").unlink()
+    run_experiments(folder, tmp_path, profile=TINY, experiments=["fast", "rnn"], n_jobs=1,
+                    verbose=0)
+    assert _fits(tmp_path) == []  # bag 1's member taken from the old file, not retrained
+    np.testing.assert_array_equal(np.load(tmp_path / "fast" / "bag1.npz")["test_proba"],
+                                  np.load(run.out / "fast" / "bag1.npz")["test_proba"])

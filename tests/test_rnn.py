@@ -283,3 +283,40 @@ def test_scalar_features_from_meta():
     np.testing.assert_allclose(scalar_feature_matrix(X, ("log_period",)), [[1.0], [-1.0]])
     with pytest.raises(ValueError, match="star 1 has amplitude=nan; it must be finite"):
         scalar_feature_matrix(X, ("amplitude",))
+
+
+def test_interrupted_fit_resumes_from_its_backup(fitted, data, tmp_path, monkeypatch):
+    from vsaug import _training_backup
+    from vsaug._training_backup import BACKUP_FILE, TrainingBackup
+
+    X, y = data["train"]
+    save = TrainingBackup.save
+    saved = []
+
+    def killed_after_epoch_3(self, **state):
+        save(self, **state)
+        saved.append(state["epoch"])
+        if state["epoch"] == 3:
+            raise KeyboardInterrupt("simulated kill")
+
+    monkeypatch.setattr(_training_backup.TrainingBackup, "save", killed_after_epoch_3)
+    backup = tmp_path / "backup"
+    make = lambda seed: MultiInputRNNClassifier(**TINY, backup_dir=str(backup), random_state=seed)
+    with pytest.raises(KeyboardInterrupt):
+        make(0).fit(X, y, validation_data=data["val"])
+    assert saved == [1, 2, 3] and (backup / BACKUP_FILE).is_file()
+    with np.load(backup / BACKUP_FILE, allow_pickle=False) as state:  # arrays and JSON only
+        assert all(state[k].dtype != object for k in state.files)
+    # A fit with other parameters does not take (or overwrite) this backup.
+    with pytest.raises(ValueError, match=r"backup of another fit .*give this fit its own"):
+        make(1).fit(X, y, validation_data=data["val"])
+    resumed = make(0).fit(X, y, validation_data=data["val"])
+    assert saved == [1, 2, 3, 4, 5, 6, 7, 8]  # epochs 4 to 8 only
+    assert resumed.resumed_from_epoch_ == 3 and fitted.resumed_from_epoch_ == 0
+    assert not backup.exists()  # removed when the fit finished
+    # The result of the uninterrupted fit: same epochs, same kept weights.
+    assert resumed.history_["loss"][:3] == fitted.history_["loss"][:3]
+    np.testing.assert_allclose(resumed.history_["loss"], fitted.history_["loss"], rtol=1e-4)
+    assert resumed.best_epoch_ == fitted.best_epoch_
+    Xt = data["test"][0][:40]
+    np.testing.assert_allclose(resumed.predict_proba(Xt), fitted.predict_proba(Xt), atol=1e-4)

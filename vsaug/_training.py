@@ -11,6 +11,7 @@ how to encode light curves (``_encode``), how to build the network
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from numbers import Integral, Real
@@ -93,6 +94,7 @@ class KerasLightCurveClassifier(LightCurveInputMixin, SaveLoadMixin, ClassifierM
         "pad_multiple": [Interval(Integral, 1, None, closed="left")],
         "group_by_length": ["boolean"],
         "class_weight": [StrOptions({"balanced"}), dict, None],
+        "backup_dir": [str, os.PathLike, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -213,22 +215,50 @@ class KerasLightCurveClassifier(LightCurveInputMixin, SaveLoadMixin, ClassifierM
             return 0.5 * self.learning_rate * (1.0 + np.cos(np.pi * progress))
         return float(self.learning_rate)
 
-    def _train(self, model, data, y_idx, weights, val, rng, epochs=None):
-        """Run the epochs; keep the best validation epoch's weights."""
-        epochs = self.epochs if epochs is None else epochs
+    def _backup_arrays(self):
+        """Further arrays the fit depends on (a subclass's fitted stage one)."""
+        return []
+
+    def _backup(self, data, y_idx, weights, val):
+        """The fit's :class:`TrainingBackup`, or None without ``backup_dir``."""
+        if self.backup_dir is None:
+            return None
+        from ._training_backup import TrainingBackup, fit_fingerprint
+
+        arrays = [data.seq.steps, data.seq.offsets, data.scalars, y_idx, weights]
+        if val is not None:
+            arrays += [val[0].seq.steps, val[0].seq.offsets, val[0].scalars, val[1]]
+        arrays += self._backup_arrays()
+        return TrainingBackup(self.backup_dir, fit_fingerprint(self, arrays), type(self).__name__)
+
+    def _train(self, model, data, y_idx, weights, val, rng):
+        """Run the epochs; keep the best validation epoch's weights.
+
+        With ``backup_dir`` the state after every epoch is saved there and a
+        fit that finds it continues after the last saved epoch.
+        """
+        epochs = self.epochs
         n_classes = self.classes_.size
         targets = np.eye(n_classes, dtype=np.float32)[y_idx]
         length = self._batch_length(data)
         history = {"loss": [], "epoch_seconds": [], "learning_rate": [], "val_loss": [],
                    "val_balanced_accuracy": []}
-        best, best_weights, best_epoch = None, None, epochs
+        best, best_weights, best_epoch, first = None, None, epochs, 0
+        backup = self._backup(data, y_idx, weights, val)
+        restored = backup.restore(model) if backup is not None else None
+        if restored is not None:
+            first, history = restored["epoch"], restored["history"]
+            best, best_weights = restored["best"], restored["best_weights"]
+            best_epoch = restored["best_epoch"]
+            rng.bit_generator.state = restored["rng_state"]
+        self.resumed_from_epoch_ = first
         progress = None
         if self.verbose:  # the loop drives the callback's hooks itself (no model.fit)
             from ._progress import epoch_progress
 
             progress = epoch_progress(epochs, verbose=self.verbose)
             progress.set_model(model)
-        for epoch in range(epochs):
+        for epoch in range(first, epochs):
             batches = self._epoch_batches(data.lengths, rng, self.batch_size)
             if progress is not None:
                 progress.set_params({"epochs": epochs, "steps": len(batches)})
@@ -259,6 +289,9 @@ class KerasLightCurveClassifier(LightCurveInputMixin, SaveLoadMixin, ClassifierM
                 # Best balanced accuracy; ties go to the lower validation loss.
                 if best is None or (score, -val_loss) > best:
                     best, best_weights, best_epoch = (score, -val_loss), model.get_weights(), epoch + 1
+            if backup is not None:
+                backup.save(epoch=epoch + 1, model=model, history=history, best=best,
+                            best_epoch=best_epoch, best_weights=best_weights, rng=rng)
             if progress is not None:
                 progress.on_epoch_end(epoch, logs)
         if progress is not None:
@@ -267,6 +300,8 @@ class KerasLightCurveClassifier(LightCurveInputMixin, SaveLoadMixin, ClassifierM
             model.set_weights(best_weights)
         self.history_ = {k: v for k, v in history.items() if v}
         self.best_epoch_ = best_epoch
+        if backup is not None:
+            backup.remove()
         return model
 
     # -------------------------------------------------------------- prediction

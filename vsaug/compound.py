@@ -113,6 +113,10 @@ class CompoundRNNCNNClassifier(KerasLightCurveClassifier):
 pad_multiple, group_by_length, predict_batch_size, class_weight
         Stage two's training, as in :class:`MultiInputRNNClassifier`
         (defaults 0.1, 1e-3, "constant", 32, 10, 8, True, 256, None).
+    backup_dir : str, path-like or None, default=None
+        Back up stage two's training after every epoch and resume from it,
+        as :class:`MultiInputRNNClassifier` does (give stage one's RNN its
+        own ``backup_dir`` when it is trained here too).
     random_state : int, RandomState instance or None, default=None
         Seeds stage two (and stage one when its own ``random_state`` is None).
     verbose : int, default=0
@@ -127,8 +131,8 @@ pad_multiple, group_by_length, predict_batch_size, class_weight
     classes_ : ndarray of shape (n_classes,)
     copied_layers_ : list of str
         Layers whose weights came from ``rnn_``.
-    history_, best_epoch_
-        Stage two's training history and kept epoch (see
+    history_, best_epoch_, resumed_from_epoch_
+        Stage two's training history, kept epoch and epochs restored from a backup (see
         :class:`MultiInputRNNClassifier`).
 
     See Also
@@ -189,6 +193,7 @@ pad_multiple, group_by_length, predict_batch_size, class_weight
         group_by_length=True,
         predict_batch_size=256,
         class_weight=None,
+        backup_dir=None,
         random_state=None,
         verbose=0,
     ):
@@ -211,6 +216,7 @@ pad_multiple, group_by_length, predict_batch_size, class_weight
         self.group_by_length = group_by_length
         self.predict_batch_size = predict_batch_size
         self.class_weight = class_weight
+        self.backup_dir = backup_dir
         self.random_state = random_state
         self.verbose = verbose
 
@@ -258,6 +264,9 @@ pad_multiple, group_by_length, predict_batch_size, class_weight
         set_trainable(model, tuple(_BRANCH_PREFIXES[b] for b in self.frozen_branches), False)
         return compile_model(model, learning_rate=self.learning_rate,
                              label_smoothing=self.label_smoothing)
+
+    def _backup_arrays(self):
+        return self.rnn_.model_.get_weights()  # stage two's backup belongs to this stage one
 
     def _stage_one(self, X, y, validation_data, sample_weight, seed):
         rnn, fitted = _unwrap_rnn(self.rnn)

@@ -95,6 +95,15 @@ def _fit_member(estimator, X, y, seed, validation_data, fit_params):
     return member
 
 
+def _bag_curves(X, y, plan, synthetic):
+    """A bag's curves and labels: its real curves, then its synthetics (if any)."""
+    X_bag, y_bag = X.take(plan.real), y[plan.real]
+    if synthetic is not None and len(synthetic):
+        X_bag = LightCurves.concatenate([X_bag, synthetic])
+        y_bag = np.concatenate([y_bag, y[plan.prototypes]])
+    return X_bag, y_bag
+
+
 @dataclass(frozen=True)
 class BagPlan:
     """Which training curves make up one bag.
@@ -381,24 +390,48 @@ class BaggingAugmentedEnsemble(
                           self._seeds(int(i) + 1)[-1])
 
     # ---------------------------------------------------------------- fitting
+    @staticmethod
+    def _signature(X, counts, targets):
+        # A string, so that it survives any model file format unchanged.
+        return json.dumps([len(X), [[str(c), n] for c, n in counts.items()],
+                           [[str(c), n] for c, n in targets.items()]])
+
+    def _reset(self, X, counts, targets):
+        self.estimators_, self.estimators_samples_, self.estimators_prototypes_ = [], [], []
+        self.augmenter_ = None
+        self._fit_signature = self._signature(X, counts, targets)
+        small = {c: t for c, t in targets.items() if counts[c] < t}
+        self.n_synthetic_ = int(sum(t - counts[c] for c, t in small.items()))
+        return small
+
     def _start(self, X, y, targets):
         """Reset for a fresh fit or check that a warm start continues the same data."""
         counts = {c: int(np.sum(y == c)) for c in self.classes_}
-        # A string, so that it survives any model file format unchanged.
-        signature = json.dumps([len(X), [[str(c), n] for c, n in counts.items()],
-                                [[str(c), n] for c, n in targets.items()]])
         if self.warm_start and hasattr(self, "estimators_"):
-            if signature != getattr(self, "_fit_signature", None):
+            if self._signature(X, counts, targets) != getattr(self, "_fit_signature", None):
                 raise ValueError(
                     "warm_start=True adds bags for the data and samples_per_class of the "
                     "first fit; these differ (curves, class counts or bag sizes). Set "
                     "warm_start=False to fit a new ensemble"
                 )
             return counts
-        self.estimators_, self.estimators_samples_, self.estimators_prototypes_ = [], [], []
-        self.augmenter_ = None
-        self._fit_signature = signature
+        self._reset(X, counts, targets)
         return counts
+
+    def _add_member(self, plan, member):
+        self.estimators_.append(member)
+        self.estimators_samples_.append(plan.real)
+        self.estimators_prototypes_.append(plan.prototypes)
+
+    def _check_fit_input(self, X, y, sample_weight):
+        """The curves, the labels as values of the sorted classes, the classes, the weights."""
+        X = as_light_curves(X)
+        if "period" in X.meta.columns:
+            X.require("period")  # a bad period named by its place in X, not in a bag
+        y = check_labels(y, len(X), min_classes=2, estimator=type(self).__name__)
+        weights = self._check_sample_weight(sample_weight, len(X))
+        classes, y_index = np.unique(y, return_inverse=True)
+        return X, classes[y_index], classes, weights
 
     def _sampler(self, X, y, small, counts):
         """The fitted augmenter the new bags draw from (fitted here once per ensemble)."""
@@ -481,13 +514,7 @@ class BaggingAugmentedEnsemble(
         -------
         self
         """
-        X = as_light_curves(X)
-        if "period" in X.meta.columns:
-            X.require("period")  # a bad period named by its place in X, not in a bag
-        y = check_labels(y, len(X), min_classes=2, estimator=type(self).__name__)
-        weights = self._check_sample_weight(sample_weight, len(X))
-        self.classes_, y_index = np.unique(y, return_inverse=True)
-        y = self.classes_[y_index]
+        X, y, self.classes_, weights = self._check_fit_input(X, y, sample_weight)
         targets = self._targets(self.classes_)
         counts = self._start(X, y, targets)
         n_done = len(self.estimators_)
@@ -504,7 +531,6 @@ class BaggingAugmentedEnsemble(
         seeds = self._seeds(self.n_estimators)
         plans = [self._plan(y, targets, i, seeds[i]) for i in range(n_done, self.n_estimators)]
         small = {c: t for c, t in targets.items() if counts[c] < t}
-        self.n_synthetic_ = int(sum(t - counts[c] for c, t in small.items()))
         synthetic = [None] * len(plans)
         if small:
             sampler = self._sampler(X, y, small, counts)
@@ -515,11 +541,7 @@ class BaggingAugmentedEnsemble(
 
         def bags():
             for plan, synth in zip(plans, synthetic):
-                X_bag, y_bag = X.take(plan.real), y[plan.real]
-                if synth is not None and len(synth):
-                    X_bag = LightCurves.concatenate([X_bag, synth])
-                    y_bag = np.concatenate([y_bag, y[plan.prototypes]])
-                yield X_bag, y_bag, plan
+                yield (*_bag_curves(X, y, plan, synth), plan)
 
         parallel = Parallel(n_jobs=self.n_jobs, return_as="generator")
         fitted = parallel(
@@ -530,10 +552,93 @@ class BaggingAugmentedEnsemble(
         with progress_bar(len(plans), desc="BaggingAugmentedEnsemble: bags", unit="bag",
                           verbose=self.verbose) as bar:
             for plan, member in zip(plans, fitted):
-                self.estimators_.append(member)
-                self.estimators_samples_.append(plan.real)
-                self.estimators_prototypes_.append(plan.prototypes)
+                self._add_member(plan, member)
                 bar.update(1)
+        return self
+
+    def fit_bag(self, X, y, i, validation_data=None, *, sample_weight=None, **fit_params):
+        """Fit the member of bag ``i`` alone; the ensemble itself is not changed.
+
+        With an int ``random_state`` the member is the one :meth:`fit`
+        would train for bag ``i`` (the same curves, synthetics and seeds),
+        so bags can be trained one by one on different machines or in
+        different sessions and put together with :meth:`assemble`. Pass the
+        augmenter fitted and wrapped in :class:`sklearn.frozen.FrozenEstimator`:
+        otherwise every call makes its own GP fits.
+
+        Parameters
+        ----------
+        X, y, validation_data, sample_weight, **fit_params
+            As in :meth:`fit`, the whole training set (not the bag).
+        i : int
+            The bag, from 0.
+
+        Returns
+        -------
+        member : fitted classifier
+            A fitted clone of ``estimator``.
+
+        Examples
+        --------
+        >>> from sklearn.dummy import DummyClassifier
+        >>> from vsaug import BaggingAugmentedEnsemble
+        >>> from vsaug.datasets import make_light_curves
+        >>> X, y = make_light_curves(60, classes=["RRab", "DSct"], random_state=0)
+        >>> ens = BaggingAugmentedEnsemble(DummyClassifier(), augmenter="duplicate",
+        ...                                n_estimators=2, samples_per_class=30,
+        ...                                random_state=0)
+        >>> members = [ens.fit_bag(X, y, k) for k in range(2)]
+        >>> ens.assemble(X, y, members).predict_proba(X[:1]).shape
+        (1, 2)
+        """
+        self._validate_params()
+        if not isinstance(i, Integral) or isinstance(i, bool) or i < 0:
+            raise ValueError(f"i must be a bag number (a non-negative int); got {i!r}")
+        X, y, classes, weights = self._check_fit_input(X, y, sample_weight)
+        targets = self._targets(classes)
+        counts = {c: int(np.sum(y == c)) for c in classes}
+        seeds = self._seeds(int(i) + 1)
+        plan = self._plan(y, targets, int(i), seeds[-1])
+        small = {c: t for c, t in targets.items() if counts[c] < t}
+        synthetic = None
+        if small:
+            sampler = (self.augmenter if isinstance(self.augmenter, FrozenEstimator) else
+                       self._base_augmenter().set_params(sampling_strategy=small).fit(X, y))
+            synthetic = sampler.sample_batches([plan.prototypes], [plan.synthetic_seed])[0]
+        validation = self._validation(validation_data, _derive(seeds[0], 1))
+        X_bag, y_bag = _bag_curves(X, y, plan, synthetic)
+        return _fit_member(self.estimator, X_bag, y_bag, plan.seed, validation,
+                           self._bag_fit_params(plan, len(X), weights, fit_params))
+
+    def assemble(self, X, y, members):
+        """Make this ensemble from members trained by :meth:`fit_bag`, bag 0 first.
+
+        The result is the fitted ensemble :meth:`fit` gives (its
+        ``augmenter_`` is None: a later ``warm_start`` fit makes the GP
+        fits again unless the augmenter is given frozen).
+
+        Parameters
+        ----------
+        X, y
+            The training set the members were fitted on with :meth:`fit_bag`.
+        members : list of fitted classifiers
+            The member of bag ``k`` at position ``k``; as many as ``n_estimators``.
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        members = list(members)
+        if len(members) != self.n_estimators:
+            raise ValueError(f"assemble got {len(members)} members for n_estimators="
+                             f"{self.n_estimators}; give one member per bag")
+        X, y, self.classes_, _ = self._check_fit_input(X, y, None)
+        targets = self._targets(self.classes_)
+        self._reset(X, {c: int(np.sum(y == c)) for c in self.classes_}, targets)
+        for k, (member, seed) in enumerate(zip(members, self._seeds(len(members)))):
+            check_is_fitted(member)
+            self._add_member(self._plan(y, targets, k, seed), member)
         return self
 
     def _log(self, message):

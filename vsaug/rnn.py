@@ -116,6 +116,13 @@ class MultiInputRNNClassifier(KerasLightCurveClassifier):
         Batch size in prediction.
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes in the loss.
+    backup_dir : str, path-like or None, default=None
+        Save the training state (weights, optimizer, shuffling generator,
+        history) there after every epoch; a fit interrupted by a kill or a
+        session's end and started again with the same parameters and data
+        continues after the last finished epoch, with the result of an
+        uninterrupted fit. The backup is deleted when ``fit`` finishes; a
+        backup of another fit there raises ``ValueError``.
     random_state : int, RandomState instance or None, default=None
         Seeds the initial weights, dropout and the batch shuffles: the same
         seed gives the same weights and probabilities on one machine.
@@ -142,6 +149,9 @@ class MultiInputRNNClassifier(KerasLightCurveClassifier):
     best_epoch_ : int
         The epoch (1-based) whose weights were kept: the best validation
         balanced accuracy (ties: lower validation loss), or the last epoch.
+    resumed_from_epoch_ : int
+        Epochs restored from ``backup_dir`` when the fit started (0 for a
+        fit from scratch).
 
     See Also
     --------
@@ -187,6 +197,7 @@ class MultiInputRNNClassifier(KerasLightCurveClassifier):
         group_by_length=True,
         predict_batch_size=256,
         class_weight=None,
+        backup_dir=None,
         random_state=None,
         verbose=0,
     ):
@@ -204,6 +215,7 @@ class MultiInputRNNClassifier(KerasLightCurveClassifier):
         self.group_by_length = group_by_length
         self.predict_batch_size = predict_batch_size
         self.class_weight = class_weight
+        self.backup_dir = backup_dir
         self.random_state = random_state
         self.verbose = verbose
 

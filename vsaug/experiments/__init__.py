@@ -7,8 +7,10 @@ renamed into place), and is skipped when that file already exists and loads;
 a file that does not load (damaged outside vsaug) is reported and its stage
 recomputed. An interrupted run therefore resumes where it stopped when
 started again with the same directory. Each experiment is a
-:class:`~vsaug.BaggingAugmentedEnsemble` grown bag by bag with
-``warm_start``, checkpointed after every bag. ``manifest.json`` records the
+:class:`~vsaug.BaggingAugmentedEnsemble` trained bag by bag
+(``fit_bag``), one member file per bag, its networks backed up after every
+epoch; :func:`carry_run` copies what a run needs to resume on another
+machine or in a later session. ``manifest.json`` records the
 settings a run's files depend on; a rerun with different settings is refused
 rather than mixed. ``progress.log`` has one timestamped line per stage
 started, finished, skipped or found damaged; ``timings.json`` the wall time
@@ -53,6 +55,7 @@ from ._models import (BEST_MEMBERS, BEST_RNN_BAGS, MODELS, STACKED_MODELS, Model
                       make_model, stacking_members)
 from ._profiles import EXPERIMENTS, PAPER_RESULTS, PROFILES, Experiment, Profile
 from ._report import publish_report, render_report
+from ._carry import carry_run
 from ._run import ExperimentRun, run_experiments
 from ._stages import DamagedFileWarning
 
@@ -67,6 +70,7 @@ __all__ = [
     "ExperimentRun",
     "DamagedFileWarning",
     "run_experiments",
+    "carry_run",
     "make_model",
     "STACKED_MODELS",
     "BEST_MEMBERS",

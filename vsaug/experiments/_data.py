@@ -21,6 +21,9 @@ SPLIT = (0.6, 0.1, 0.3)
 MIN_PER_CLASS = 5  # so that a stratified 6:1:3 split puts every class in train and test
 #: Bumped when the files of a run change meaning; older run folders are refused.
 #: 2: bags come from BaggingAugmentedEnsemble checkpoints, member seeds from names.
+#: (Format 2 still: bag<k>.vsaug now holds bag k's member alone, the same member as
+#: before; a file that holds the ensemble after bag k, as earlier runs wrote, is read
+#: as its member k.)
 RUN_FORMAT = 2
 
 

@@ -1,4 +1,4 @@
-""":class:`ExperimentRun`: the paper's experiments as resumable stages over ensemble checkpoints."""
+""":class:`ExperimentRun`: the paper's experiments as resumable stages, one member file per bag."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+from sklearn.base import clone
 from sklearn.frozen import FrozenEstimator
 
 from ..ensemble import BaggingAugmentedEnsemble
@@ -39,11 +40,18 @@ def _log_epochs(store, label, member):
 class ExperimentRun:
     """A resumable run of the paper's experiments in one directory.
 
-    Every experiment is a :class:`~vsaug.BaggingAugmentedEnsemble` grown one
-    bag at a time with ``warm_start``; the ensemble after bag ``k`` is saved
-    as ``<experiment>/bag<k>.vsaug`` and that member's predictions as
-    ``<experiment>/bag<k>.npz``, so an interrupted run resumes at the first
-    missing bag and a run with more bags adds only the new ones. The bagging
+    Every experiment is a :class:`~vsaug.BaggingAugmentedEnsemble` trained
+    one bag at a time with :meth:`~vsaug.BaggingAugmentedEnsemble.fit_bag`:
+    bag ``k``'s member is saved as ``<experiment>/bag<k>.vsaug`` and its
+    predictions as ``<experiment>/bag<k>.npz``, and when every member is
+    there the ensemble (:meth:`~vsaug.BaggingAugmentedEnsemble.assemble`)
+    as ``<experiment>/ensemble.vsaug``. An interrupted run resumes at the
+    first bag without predictions, and a network member interrupted during
+    training resumes after its last finished epoch (its state is backed up
+    in ``<experiment>/bag<k>.backup/`` after every epoch); a run with more
+    bags adds only the new ones. A bag needs no other bag's files, so a
+    run directory kept small (the shared stages, the predictions and the
+    backup of the bag in training) still resumes and reports. The bagging
     experiments share one bag seed, so bag ``k`` holds the same curves in
     each; member seeds derive from the experiment's name.
 
@@ -117,7 +125,8 @@ class ExperimentRun:
         self.n_jobs, self.verbose, self.command = n_jobs, verbose, command
         self.profile_ = self.split_ = self.augmenter_ = None
         self.timings_ = self.skipped_ = self.results_ = None
-        self._names, self._store, self._data, self._ensembles = [], None, None, {}
+        self._names, self._store, self._data = [], None, None
+        self._members, self._trained = {}, set()
 
     def run(self):
         """Run (or resume) every selected experiment and write the report.
@@ -133,13 +142,14 @@ class ExperimentRun:
         X, y = load_data(self.data, self.data_format)
         store = self._store = StageStore(self.out, verbose=self.verbose)
         self.timings_, self.skipped_ = store.timings, store.skipped
+        self._members, self._trained = {}, set()
         settings = run_settings(self, self.profile_, fingerprint(X, y))
         store.open_manifest(settings, {"command": self.command, "experiments": self._names,
                                        "n_bags": self.profile_.n_bags})
         started = time.perf_counter()
         bags = [self.profile_.n_bags if EXPERIMENTS[e].design == "bagging" else 1
                 for e in self._names]
-        store.progress(4 + 2 * sum(bags))
+        store.progress(4 + 2 * sum(bags) + len(bags))  # + one ensemble per experiment
         try:
             store.log(f"session: {self.command or 'ExperimentRun.run()'}")
             self._data = self._prepare(X, y)
@@ -152,7 +162,7 @@ class ExperimentRun:
             store.log(f"finished in {results['session_seconds']:.1f} s")
         finally:
             store.close()
-            self._data, self._ensembles = None, {}  # free the curves and networks
+            self._data, self._members = None, {}  # free the curves and networks
         self.results_ = results
         return results
 
@@ -187,9 +197,12 @@ class ExperimentRun:
         for bag in range(self.profile_.n_bags):
             for name in bagging:
                 predictions[name].append(self._bag(name, bag))
+            self._members = {k: m for k, m in self._members.items() if k[1] > bag}
         for name in self._names:
             if name not in bagging:
                 predictions[name].append(self._bag(name, 0))
+        for name in self._names:
+            self._save_ensemble(name)
         return predictions
 
     def _bag(self, name, bag):
@@ -200,42 +213,57 @@ class ExperimentRun:
             store.skip(f"{label}: fit")
             store.skip(f"{label}: predict")
             return done
-        ensemble = self._ensemble(name, bag, report_skip=True)
+        member = self._fitted_member(name, bag, report_skip=True)
 
         def predict():
-            val, test = (ensemble.predict_member_proba(part[0], members=[bag])[0]
-                         for part in (self._data.val, self._data.test))
-            return {"val_proba": val, "test_proba": test}
+            return {f"{part}_proba": self._proba(member, data[0])
+                    for part, data in (("val", self._data.val), ("test", self._data.test))}
 
         return store.compute(f"{label}: predict", filename, predict, save=save_npz)
 
-    def _ensemble(self, name, bag, *, report_skip=False):
-        """The experiment's ensemble after ``bag``: held, loaded from its checkpoint, or grown."""
-        held = self._ensembles.get(name)
-        if held is not None and len(held.estimators_) == bag + 1:
-            return held
-        label, filename = _label(name, bag), f"{name}/bag{bag}.vsaug"
-        ensemble = self._store.read(f"{label}: fit", filename, load_model)
-        if ensemble is not None and report_skip:
-            self._store.skip(f"{label}: fit")
-        if ensemble is None:
-            previous = self._ensemble(name, bag - 1) if bag else self._new_ensemble(name)
-            ensemble = self._store.compute(f"{label}: fit", filename,
-                                           lambda: self._grow(previous, name, bag), save=save_model)
-        self._ensembles[name] = ensemble
-        return ensemble
+    def _proba(self, member, X):
+        """A member's probabilities in the columns of the run's classes (0 for unseen ones).
 
-    def _new_ensemble(self, name):
+        Stored as float32, the precision the networks compute in: a bag's
+        file is half the size, which matters for a run carried in git.
+        """
+        classes = self._data.classes
+        proba = np.zeros((len(X), classes.size), dtype=np.float32)
+        proba[:, np.searchsorted(classes, member.classes_)] = member.predict_proba(X)
+        return proba
+
+    def _fitted_member(self, name, bag, *, report_skip=False):
+        """The member of bag ``bag``: held, loaded from ``<name>/bag<k>.vsaug``, or trained."""
+        key = (name, bag)
+        if key in self._members:
+            return self._members[key]
+        label, filename = _label(name, bag), f"{name}/bag{bag}.vsaug"
+        member = self._store.read(f"{label}: fit", filename, load_model)
+        if isinstance(member, BaggingAugmentedEnsemble):  # older runs saved the ensemble
+            member = member.estimators_[bag]
+        if member is not None and report_skip:
+            self._store.skip(f"{label}: fit")
+        if member is None:
+            member = self._store.compute(f"{label}: fit", filename,
+                                         lambda: self._train_member(name, bag), save=save_model)
+            self._trained.add(name)
+        self._members[key] = member
+        return member
+
+    def _ensemble(self, name, member):
+        """The experiment's ensemble around ``member``'s settings, its GP fits frozen."""
         design, spc = EXPERIMENTS[name].design, self.profile_.samples_per_class
         bag_seed = stage_seed(self.seed, "bag")  # shared: bag k is the same in every experiment
+        n_bags = self.profile_.n_bags
         if design != "bagging":
             bag_seed = stage_seed(self.seed, "resample", name_code(name))
             counts = dict(zip(*np.unique(self._data.train[1], return_counts=True)))
             spc = (int(max(counts.values())) if design == "equal"
                    else {c: max(int(n), spc) for c, n in counts.items()})
-        # The member is set by _grow for every bag (the compound's changes with the bag).
-        return BaggingAugmentedEnsemble(None, samples_per_class=spc,
-                                        warm_start=True, augment_validation=False, n_jobs=1,
+            n_bags = 1
+        return BaggingAugmentedEnsemble(member, augmenter=FrozenEstimator(self._data.gp),
+                                        n_estimators=n_bags, samples_per_class=spc,
+                                        augment_validation=False, n_jobs=1,
                                         random_state=bag_seed, verbose=int(self.verbose > 1))
 
     def _member(self, name, bag):
@@ -244,23 +272,59 @@ class ExperimentRun:
         member = MODELS.build(exp.model, self.profile_, verbose=int(self.verbose > 1),
                               random_state=stage_seed(self.seed, "member", name_code(name)))
         if exp.model == "compound" and "rnn" in self._names:  # start from bag k's RNN
-            rnn = self._ensemble("rnn", bag).estimators_[bag]
-            member.set_params(rnn=FrozenEstimator(rnn))
+            member.set_params(rnn=FrozenEstimator(self._fitted_member("rnn", bag)))
         if exp.design == "weighted":
             if "class_weight" not in member.get_params():
                 raise TypeError(f"{type(member).__name__} has no class_weight parameter")
             member.set_params(class_weight="balanced")
         return member
 
-    def _grow(self, ensemble, name, bag):
-        """Add bag ``bag`` to the ensemble (warm start) with the run's GP fits."""
-        ensemble.set_params(n_estimators=bag + 1, estimator=self._member(name, bag),
-                            augmenter=FrozenEstimator(self._data.gp))
+    def _train_member(self, name, bag):
+        """Train bag ``bag``'s member with the run's GP fits; networks back up every epoch."""
+        member = self._member(name, bag)
+        backup = "backup_dir" in member.get_params(deep=False)
+        if backup:  # a kill mid-bag costs at most one epoch
+            member.set_params(backup_dir=str(self.out / name / f"bag{bag}.backup"))
         with warnings.catch_warnings():  # feature models take no validation set: expected
             warnings.filterwarnings("ignore", "[^ ]+ has no validation_data parameter")
-            ensemble.fit(*self._data.train, validation_data=self._data.val)
-        _log_epochs(self._store, _label(name, bag), ensemble.estimators_[-1])
-        return ensemble.set_params(augmenter=None)  # the GP fits stay in gp_train.joblib
+            fitted = self._ensemble(name, member).fit_bag(
+                *self._data.train, bag, validation_data=self._data.val)
+        if backup:
+            fitted.set_params(backup_dir=None)  # the folder is gone; the model is not tied to it
+            resumed = getattr(fitted, "resumed_from_epoch_", 0)
+            if resumed:
+                self._store.log(f"{_label(name, bag)}: resumed after epoch {resumed} "
+                                "from its backup")
+        _log_epochs(self._store, _label(name, bag), fitted)
+        return fitted
+
+    def _save_ensemble(self, name):
+        """``<name>/ensemble.vsaug`` from the member files, when they are all there.
+
+        A run directory kept small (predictions only, as the paper run's
+        committed copy is) has no member files: its report is complete, its
+        ensemble is not written.
+        """
+        n_bags = self.profile_.n_bags if EXPERIMENTS[name].design == "bagging" else 1
+        label, filename, store = f"{name}: ensemble", f"{name}/ensemble.vsaug", self._store
+        if name not in self._trained and store.read(label, filename, load_model) is not None:
+            store.skip(label)
+            return
+        missing = [k for k in range(n_bags) if (name, k) not in self._members
+                   and not (self.out / name / f"bag{k}.vsaug").exists()]
+        if missing:
+            store.skip(label, f"no member file for bag(s) {', '.join(map(str, missing))}; "
+                              "their predictions are kept")
+            return
+        members = [self._fitted_member(name, k) for k in range(n_bags)]
+
+        def assemble():
+            ensemble = self._ensemble(name, clone(members[-1])).assemble(
+                *self._data.train, members)
+            return ensemble.set_params(augmenter=None)  # the GP fits stay in gp_train.joblib
+
+        store.compute(label, filename, assemble, save=save_model)
+        self._members = {k: m for k, m in self._members.items() if k[0] != name}
 
 
 def run_experiments(data, out, **kwargs):

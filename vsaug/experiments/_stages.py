@@ -142,9 +142,11 @@ class StageStore:
                 self.log(message)
             return None
 
-    def skip(self, name):
-        self.log(f"skip {name}")
-        self.skipped.append(name)
+    def skip(self, name, reason=None):
+        """Log a stage left out (done before, or not possible: ``reason``)."""
+        self.log(f"skip {name}" + ("" if reason is None else f" ({reason})"))
+        if reason is None:
+            self.skipped.append(name)
         self._advance()
 
     def compute(self, name, filename, compute, *, save=dump_joblib):

@@ -310,6 +310,8 @@ def test_interrupted_fit_resumes_from_its_backup(fitted, data, tmp_path, monkeyp
     # A fit with other parameters does not take (or overwrite) this backup.
     with pytest.raises(ValueError, match=r"backup of another fit .*give this fit its own"):
         make(1).fit(X, y, validation_data=data["val"])
+    with pytest.raises(ValueError, match=r"backup of another fit"):  # other curves
+        make(0).fit(X[1:], y[1:], validation_data=data["val"])
     resumed = make(0).fit(X, y, validation_data=data["val"])
     assert saved == [1, 2, 3, 4, 5, 6, 7, 8]  # epochs 4 to 8 only
     assert resumed.resumed_from_epoch_ == 3 and fitted.resumed_from_epoch_ == 0

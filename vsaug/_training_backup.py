@@ -11,9 +11,11 @@ file holds arrays and one JSON string only and is read with
 ``allow_pickle=False``: loading a backup never runs code from it.
 
 A backup belongs to one fit: it records a fingerprint of the estimator's
-parameters and of the encoded training and validation data, and a fit
-that finds a backup of a different fit in its ``backup_dir`` refuses to
-use or overwrite it.
+parameters, the labels and sample weights, and the curves' lengths of the
+training and validation data (not every value, so that inputs recomputed
+elsewhere that differ only by rounding still match), and a fit that finds
+a backup of a different fit in its ``backup_dir`` refuses to use or
+overwrite it.
 """
 
 from __future__ import annotations

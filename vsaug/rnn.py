@@ -122,7 +122,8 @@ class MultiInputRNNClassifier(KerasLightCurveClassifier):
         session's end and started again with the same parameters and data
         continues after the last finished epoch, with the result of an
         uninterrupted fit. The backup is deleted when ``fit`` finishes; a
-        backup of another fit there raises ``ValueError``.
+        backup of another fit there (other parameters, labels, weights or
+        curve lengths) raises ``ValueError``.
     random_state : int, RandomState instance or None, default=None
         Seeds the initial weights, dropout and the batch shuffles: the same
         seed gives the same weights and probabilities on one machine.

@@ -177,6 +177,9 @@ def test_pickle_and_save_load_give_identical_probabilities(fitted, data, tmp_pat
     loaded = MultiInputRNNClassifier.load(path)
     np.testing.assert_array_equal(loaded.predict_proba(X), expected)
     assert loaded.get_params() == fitted.get_params() and loaded.best_epoch_ == fitted.best_epoch_
+    # The archive holds the weights, not Adam's moments (a fitted network only predicts).
+    assert getattr(loaded.model_, "optimizer", None) is None
+    assert fitted.model_.optimizer is not None  # pickling left the fitted network compiled
     from vsaug import save
     from vsaug.compound import CompoundRNNCNNClassifier
     with pytest.raises(TypeError, match="holds a MultiInputRNNClassifier, not a CompoundRNNCNNClassifier"):

@@ -207,7 +207,17 @@ def compile_model(model, *, learning_rate, label_smoothing):
 
 
 def model_to_bytes(model):
-    """The bytes of a native ``.keras`` archive of ``model``."""
+    """The bytes of a native ``.keras`` archive of ``model``'s architecture and weights.
+
+    The optimizer's state is left out: a fitted network only predicts (a new
+    ``fit`` builds a new network), and Adam's two moments per weight were
+    two thirds of the archive. The network read back is not compiled.
+    """
+    if getattr(model, "optimizer", None) is not None:
+        # From its config: the same layers and names, not compiled (clone_model compiles).
+        bare = model.__class__.from_config(model.get_config())
+        bare.set_weights(model.get_weights())
+        model = bare
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "model.keras")
         model.save(path)

@@ -197,6 +197,7 @@ class ExperimentRun:
         for bag in range(self.profile_.n_bags):
             for name in bagging:
                 predictions[name].append(self._bag(name, bag))
+            # Free finished bags' networks; a later stage reloads a member from its file.
             self._members = {k: m for k, m in self._members.items() if k[1] > bag}
         for name in self._names:
             if name not in bagging:

@@ -493,6 +493,8 @@ def test_a_network_killed_mid_bag_resumes_after_its_last_epoch(folder, finished,
     with pytest.raises(KeyboardInterrupt):
         run_experiments(folder, killed, **kwargs)
     assert (killed / "rnn" / "bag0.backup" / "training_state.npz").is_file()
+    # Epochs are logged as they end, so a killed session's log shows how far it came.
+    assert "rnn bag 0: epoch 1, loss " in "\n".join(_session_log(killed))
     monkeypatch.setattr(TrainingBackup, "save", save)
     run_experiments(folder, killed, **kwargs)
     log = "\n".join(_session_log(killed))

@@ -325,3 +325,21 @@ def test_interrupted_fit_resumes_from_its_backup(fitted, data, tmp_path, monkeyp
     assert resumed.best_epoch_ == fitted.best_epoch_
     Xt = data["test"][0][:40]
     np.testing.assert_allclose(resumed.predict_proba(Xt), fitted.predict_proba(Xt), atol=1e-4)
+
+
+def test_keras_callbacks_see_every_epoch_and_can_stop_training(data):
+    import keras
+
+    X, y = data["train"]
+    seen = []
+    record = keras.callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: seen.append((epoch, sorted(logs))))
+    # loss must improve by 10 per epoch: it never does, so training stops after epoch 2.
+    stop = keras.callbacks.EarlyStopping(monitor="loss", min_delta=10.0, patience=1)
+    clf = MultiInputRNNClassifier(**TINY, callbacks=[record, stop], random_state=0)
+    clf.fit(X, y, validation_data=data["val"])
+    assert [e for e, _ in seen] == [0, 1]
+    assert seen[0][1] == ["loss", "val_balanced_accuracy", "val_loss"]
+    assert len(clf.history_["loss"]) == 2 and clf.best_epoch_ in (1, 2)
+    # The callbacks are a parameter, cloned with the estimator.
+    assert clone(clf).get_params()["callbacks"][0] is not record

@@ -95,6 +95,7 @@ class KerasLightCurveClassifier(LightCurveInputMixin, SaveLoadMixin, ClassifierM
         "group_by_length": ["boolean"],
         "class_weight": [StrOptions({"balanced"}), dict, None],
         "backup_dir": [str, os.PathLike, None],
+        "callbacks": [list, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -215,6 +216,28 @@ class KerasLightCurveClassifier(LightCurveInputMixin, SaveLoadMixin, ClassifierM
             return 0.5 * self.learning_rate * (1.0 + np.cos(np.pi * progress))
         return float(self.learning_rate)
 
+    def _callbacks(self, model, epochs):
+        """A ``keras.callbacks.CallbackList`` of the progress bar and ``callbacks``, or None.
+
+        The loop drives the hooks itself (no ``model.fit``): ``on_train_begin``,
+        ``on_epoch_begin``, ``on_train_batch_end`` (with the batch's loss),
+        ``on_epoch_end`` (with ``loss`` and, given validation data,
+        ``val_loss`` and ``val_balanced_accuracy``) and ``on_train_end``.
+        """
+        hooks = list(self.callbacks or [])
+        if self.verbose:
+            from ._progress import epoch_progress
+
+            hooks.insert(0, epoch_progress(epochs, verbose=self.verbose))
+        if not hooks:
+            return None
+        import keras
+
+        model.stop_training = False
+        progress = keras.callbacks.CallbackList(hooks, model=model)
+        progress.on_train_begin()
+        return progress
+
     def _backup_arrays(self):
         """Further arrays the fit depends on (a subclass's fitted stage one)."""
         return []
@@ -255,12 +278,7 @@ class KerasLightCurveClassifier(LightCurveInputMixin, SaveLoadMixin, ClassifierM
             best_epoch = restored["best_epoch"]
             rng.bit_generator.state = restored["rng_state"]
         self.resumed_from_epoch_ = first
-        progress = None
-        if self.verbose:  # the loop drives the callback's hooks itself (no model.fit)
-            from ._progress import epoch_progress
-
-            progress = epoch_progress(epochs, verbose=self.verbose)
-            progress.set_model(model)
+        progress = self._callbacks(model, epochs)
         for epoch in range(first, epochs):
             batches = self._epoch_batches(data.lengths, rng, self.batch_size)
             if progress is not None:
@@ -297,6 +315,8 @@ class KerasLightCurveClassifier(LightCurveInputMixin, SaveLoadMixin, ClassifierM
                             best_epoch=best_epoch, best_weights=best_weights, rng=rng)
             if progress is not None:
                 progress.on_epoch_end(epoch, logs)
+                if getattr(model, "stop_training", False):  # set by e.g. EarlyStopping
+                    break
         if progress is not None:
             progress.on_train_end()
         if best_weights is not None:

@@ -34,7 +34,7 @@ __all__ = ["TrainingBackup", "fit_fingerprint"]
 BACKUP_FILE = "training_state.npz"
 
 #: Parameters that do not change what a fit learns.
-_NEUTRAL_PARAMETERS = ("verbose", "backup_dir", "predict_batch_size")
+_NEUTRAL_PARAMETERS = ("verbose", "backup_dir", "callbacks", "predict_batch_size")
 
 
 def fit_fingerprint(estimator, arrays):

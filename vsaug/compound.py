@@ -117,6 +117,8 @@ pad_multiple, group_by_length, predict_batch_size, class_weight
         Back up stage two's training after every epoch and resume from it,
         as :class:`MultiInputRNNClassifier` does (give stage one's RNN its
         own ``backup_dir`` when it is trained here too).
+    callbacks : list of keras.callbacks.Callback or None, default=None
+        Stage two's callbacks, as in :class:`MultiInputRNNClassifier`.
     random_state : int, RandomState instance or None, default=None
         Seeds stage two (and stage one when its own ``random_state`` is None).
     verbose : int, default=0
@@ -194,6 +196,7 @@ pad_multiple, group_by_length, predict_batch_size, class_weight
         predict_batch_size=256,
         class_weight=None,
         backup_dir=None,
+        callbacks=None,
         random_state=None,
         verbose=0,
     ):
@@ -217,6 +220,7 @@ pad_multiple, group_by_length, predict_batch_size, class_weight
         self.predict_batch_size = predict_batch_size
         self.class_weight = class_weight
         self.backup_dir = backup_dir
+        self.callbacks = callbacks
         self.random_state = random_state
         self.verbose = verbose
 

@@ -124,6 +124,14 @@ class MultiInputRNNClassifier(KerasLightCurveClassifier):
         uninterrupted fit. The backup is deleted when ``fit`` finishes; a
         backup of another fit there (other parameters, labels, weights or
         curve lengths) raises ``ValueError``.
+    callbacks : list of keras.callbacks.Callback or None, default=None
+        Called by the training loop as ``model.fit`` would call them
+        (``on_train_begin``, ``on_epoch_begin``, ``on_train_batch_end``,
+        ``on_epoch_end`` with ``loss``, ``val_loss`` and
+        ``val_balanced_accuracy``, ``on_train_end``); a callback that sets
+        ``model.stop_training`` (``keras.callbacks.EarlyStopping``) ends the
+        training after that epoch. Set it to None before pickling a fitted
+        network if the callbacks cannot be pickled.
     random_state : int, RandomState instance or None, default=None
         Seeds the initial weights, dropout and the batch shuffles: the same
         seed gives the same weights and probabilities on one machine.
@@ -199,6 +207,7 @@ class MultiInputRNNClassifier(KerasLightCurveClassifier):
         predict_batch_size=256,
         class_weight=None,
         backup_dir=None,
+        callbacks=None,
         random_state=None,
         verbose=0,
     ):
@@ -217,6 +226,7 @@ class MultiInputRNNClassifier(KerasLightCurveClassifier):
         self.predict_batch_size = predict_batch_size
         self.class_weight = class_weight
         self.backup_dir = backup_dir
+        self.callbacks = callbacks
         self.random_state = random_state
         self.verbose = verbose
 

@@ -25,16 +25,25 @@ def _label(name, bag):
     return f"{name} bag {bag}" if EXPERIMENTS[name].design == "bagging" else name
 
 
-def _log_epochs(store, label, member):
-    """One progress line per training epoch of a network member."""
-    history = getattr(member, "history_", None) or {}
-    for k, seconds in enumerate(history.get("epoch_seconds", [])):
-        line = f"{label}: epoch {k + 1}, loss {history['loss'][k]:.4f}, {seconds:.0f} s"
-        if "val_balanced_accuracy" in history:
-            line += f", validation balanced accuracy {history['val_balanced_accuracy'][k]:.4f}"
+def _epoch_logger(store, label):
+    """A Keras callback that writes one ``progress.log`` line per epoch as it ends."""
+    import keras
+
+    started = {}
+
+    def begin(epoch, logs=None):
+        started[epoch] = time.perf_counter()
+
+    def end(epoch, logs=None):
+        logs = logs or {}
+        seconds = time.perf_counter() - started.get(epoch, time.perf_counter())
+        line = f"{label}: epoch {epoch + 1}, loss {logs.get('loss', float('nan')):.4f}, " \
+               f"{seconds:.0f} s"
+        if "val_balanced_accuracy" in logs:
+            line += f", validation balanced accuracy {logs['val_balanced_accuracy']:.4f}"
         store.log(line)
-    if history:
-        store.log(f"{label}: kept epoch {member.best_epoch_}")
+
+    return keras.callbacks.LambdaCallback(on_epoch_begin=begin, on_epoch_end=end)
 
 
 class ExperimentRun:
@@ -282,21 +291,21 @@ class ExperimentRun:
 
     def _train_member(self, name, bag):
         """Train bag ``bag``'s member with the run's GP fits; networks back up every epoch."""
-        member = self._member(name, bag)
+        member, label = self._member(name, bag), _label(name, bag)
         backup = "backup_dir" in member.get_params(deep=False)
-        if backup:  # a kill mid-bag costs at most one epoch
-            member.set_params(backup_dir=str(self.out / name / f"bag{bag}.backup"))
+        if backup:  # a kill mid-bag costs at most one epoch; each epoch is logged as it ends
+            member.set_params(backup_dir=str(self.out / name / f"bag{bag}.backup"),
+                              callbacks=[_epoch_logger(self._store, label)])
         with warnings.catch_warnings():  # feature models take no validation set: expected
             warnings.filterwarnings("ignore", "[^ ]+ has no validation_data parameter")
             fitted = self._ensemble(name, member).fit_bag(
                 *self._data.train, bag, validation_data=self._data.val)
-        if backup:
-            fitted.set_params(backup_dir=None)  # the folder is gone; the model is not tied to it
+        if backup:  # the folder is gone and the logger is this run's: not part of the model
+            fitted.set_params(backup_dir=None, callbacks=None)
             resumed = getattr(fitted, "resumed_from_epoch_", 0)
             if resumed:
-                self._store.log(f"{_label(name, bag)}: resumed after epoch {resumed} "
-                                "from its backup")
-        _log_epochs(self._store, _label(name, bag), fitted)
+                self._store.log(f"{label}: resumed after epoch {resumed} from its backup")
+            self._store.log(f"{label}: kept epoch {fitted.best_epoch_}")
         return fitted
 
     def _save_ensemble(self, name):

@@ -498,7 +498,9 @@ def test_a_network_killed_mid_bag_resumes_after_its_last_epoch(folder, finished,
     monkeypatch.setattr(TrainingBackup, "save", save)
     run_experiments(folder, killed, **kwargs)
     log = "\n".join(_session_log(killed))
-    assert "rnn bag 0: resumed after epoch 2 from its backup" in log
+    assert "rnn bag 0: resumed after epoch 2 from its backup (those epochs' training " in log
+    timings = json.loads((killed / "timings.json").read_text())
+    assert 0 < timings["rnn bag 0: restored epochs (training steps)"]
     assert not (killed / "rnn" / "bag0.backup").exists()
     member = load(killed / "rnn" / "bag0.vsaug")
     assert member.resumed_from_epoch_ == 2 and member.backup_dir is None

@@ -303,8 +303,11 @@ class ExperimentRun:
         if backup:  # the folder is gone and the logger is this run's: not part of the model
             fitted.set_params(backup_dir=None, callbacks=None)
             resumed = getattr(fitted, "resumed_from_epoch_", 0)
-            if resumed:
-                self._store.log(f"{label}: resumed after epoch {resumed} from its backup")
+            if resumed:  # the fit's timing covers this session; say what came before
+                before = sum(fitted.history_["epoch_seconds"][:resumed])
+                self._store.timings[f"{label}: restored epochs (training steps)"] = round(before, 3)
+                self._store.log(f"{label}: resumed after epoch {resumed} from its backup "
+                                f"(those epochs' training steps took {before:.0f} s)")
             self._store.log(f"{label}: kept epoch {fitted.best_epoch_}")
         return fitted
 

@@ -465,5 +465,7 @@ def test_bags_fitted_one_by_one_and_assembled_equal_a_fit(data):
         template.assemble(X, y, members[:2])
     with pytest.raises(ValueError, match="i must be a bag number"):
         template.fit_bag(X, y, -1)
+    with pytest.raises(ValueError, match="i must be a bag number"):
+        template.fit_bag(X, y, True)
     with pytest.raises(NotFittedError):
         clone(template).set_params(n_estimators=1).assemble(X, y, [fast_member()])

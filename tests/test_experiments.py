@@ -540,6 +540,8 @@ def test_a_carried_copy_resumes_without_retraining(folder, finished, tmp_path):
     assert not (tmp_path / "carried" / "fast" / "ensemble.vsaug").exists()
     with pytest.raises(ValueError, match="is not a run directory"):
         carry_run(tmp_path / "nothing", tmp_path / "x")
+    with pytest.raises(ValueError, match="dest must differ from run_dir"):
+        carry_run(partial, partial)
 
 
 def test_bag_files_of_older_runs_hold_the_ensemble_and_are_still_read(folder, finished, tmp_path):

@@ -400,9 +400,7 @@ class BaggingAugmentedEnsemble(
         self.estimators_, self.estimators_samples_, self.estimators_prototypes_ = [], [], []
         self.augmenter_ = None
         self._fit_signature = self._signature(X, counts, targets)
-        small = {c: t for c, t in targets.items() if counts[c] < t}
-        self.n_synthetic_ = int(sum(t - counts[c] for c, t in small.items()))
-        return small
+        self.n_synthetic_ = int(sum(max(t - counts[c], 0) for c, t in targets.items()))
 
     def _start(self, X, y, targets):
         """Reset for a fresh fit or check that a warm start continues the same data."""

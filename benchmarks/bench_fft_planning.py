@@ -51,6 +51,7 @@ def best_times(runs, rounds=15):
 
 
 def random_coefficients(rng, n_rows, n_points):
+    """Standard complex normal single-precision coefficients, ``(n_rows, n_points)``."""
     return (rng.standard_normal((n_rows, n_points))
             + 1j * rng.standard_normal((n_rows, n_points))).astype(np.complex64)
 

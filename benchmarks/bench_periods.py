@@ -2,8 +2,8 @@
 
 On a stratified subset (up to --per-class stars of every class) both
 period-search methods run side by side in one process, taking turns for
-``--rounds`` rounds (best time of each), on the same stars. Prints the curves/s of each and their ratio, how
-often they agree, and per class how often the catalogue period is recovered
+``--rounds`` rounds (best time of each), on the same stars. Prints the
+curves/s of each and their ratio, how often they agree, and per class how often the catalogue period is recovered
 within 1% (half and double the period also count for the eclipsing classes
 Ecl and EA, whose two minima make the periodogram peak at half the orbit).
 ``--naive N`` adds astropy's default ``autopower`` loop on N of the stars

@@ -248,7 +248,7 @@ _NUFFT_UPSAMPFAC = 1.25
 # curve in one batched transform (the same points, the coefficients shifted
 # to each block's middle frequency). A CRTS grid has ~10^5 modes: as one
 # transform, its FFT (~1.2 MB per sum in single precision) outgrows the
-# core's cache and FFTW_ESTIMATE's plan ran 1.5-4.5x slower than 8 blocks
+# core's cache and FFTW_ESTIMATE's plan ran 1.4-3.3x slower than blocks
 # of 8,192 (benchmarks/bench_fft_planning.py). Fixed-size blocks also let
 # curves of any baseline share plans, keyed by their number of blocks.
 _BLOCK_MODES = 8192
@@ -583,8 +583,9 @@ class PeriodFinder(LightCurveTransformerMixin, BaseEstimator):
           blocks of 8,192 frequencies, single precision), then an exact
           two-level zoom on its 15 best peaks (the best of each period
           decade among them), vectorised over chunks of curves. On 1,100
-          CRTS stars it ran 6.8-8.2x faster than "astropy" (the same period for 99.6% of them, as many catalogue
-          periods recovered in every class; ``benchmarks/bench_periods.py``).
+          CRTS stars it ran 6.8-8.2x faster than "astropy" (the same
+          period for 99.6% of them, as many catalogue periods recovered in
+          every class; ``benchmarks/bench_periods.py``).
         - "astropy": astropy's ``fasper`` grid (Press & Rybicki) and an
           exact zoom on its 10 best peaks, curve by curve
           (:func:`lomb_scargle_period`): the reference, and the default
